@@ -1,0 +1,342 @@
+/**
+ * The planning algorithm: GTPyhop's `seek_plan`, made iterative.
+ *
+ * GTPyhop recurses once per todo item: take the first item of the todo list and
+ *   - an action: apply it to (a copy of) the state; if it applies, append it to the plan and go on;
+ *   - a task: try its methods in declared order; the first that applies replaces the task by its
+ *     subtasks, and if the rest of the search then fails, the next method is tried (backtracking);
+ *   - a unigoal `[var, arg, value]`: done if it already holds, else like a task, with the goal's
+ *     unigoal methods, followed by a verification item that checks the method achieved it;
+ *   - a multigoal: like a unigoal, with the multigoal methods.
+ * An empty todo list means success: the plan so far is the answer.
+ *
+ * Here the recursion is a loop over an explicit stack of choice points (one per refinement, with
+ * the index of the next method to try), so a plan of any length runs in constant JS stack. The
+ * todo list is a linked list (prepending subtasks costs their number, not the list's length), the
+ * plan an array truncated on backtracking, and the state is one working copy with an undo log
+ * (see state.ts): backtracking to a choice point undoes the writes made since it.
+ */
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { EnsoulError } from "../../lib/errors.js";
+import { goalToString, type Domain, type Named, type Plan, type Task, type TodoItem } from "./domain.js";
+import { goalsNotAchieved, Multigoal, type Arg, type State, type Value } from "./state.js";
+import { itemToString, TraceLog, type TraceEvent, type VerboseLevel } from "./trace.js";
+
+export interface SearchOptions {
+  /** GTPyhop's `verbose`: 0 (default) records nothing, 1–3 record more and more (see trace.ts). */
+  verbose?: VerboseLevel;
+  /** GTPyhop's `verify_goals` (default true): check that goal methods achieve their goals. */
+  verifyGoals?: boolean;
+  /** Deepest refinement chain allowed (GTPyhop's `depth`); default 1,000,000. */
+  maxDepth?: number;
+  /** Most todo items the search may process in all; default 10,000,000. */
+  maxExpansions?: number;
+  /** Wall-clock budget in milliseconds from the start of the search. */
+  timeoutMs?: number;
+  /** Most trace events kept (default 100,000); later ones are dropped and `traceTruncated` set. */
+  maxTraceEvents?: number;
+  /** Plan id to report (default: a fresh UUID). */
+  planId?: string;
+}
+
+export interface PlanOutcome {
+  planId: string;
+  /** The plan, or `false` when no plan exists (an empty plan `[]` is a success). */
+  plan: Plan | false;
+  /** The state the plan leads to (a copy; the caller's state is never changed), or null on failure. */
+  finalState: State | null;
+  /** Todo items processed: what "nodes" counts in nodes per second. */
+  expansions: number;
+  elapsedMs: number;
+  trace: TraceEvent[];
+  traceTruncated: boolean;
+}
+
+/** GTPyhop's `_verify_g` / `_verify_mg` tasks, kept apart from user tasks. */
+class Verification {
+  constructor(
+    readonly method: string,
+    readonly depth: number,
+    readonly varName: string,
+    readonly arg: Arg,
+    readonly value: Value,
+    readonly multigoal: Multigoal | null,
+  ) {}
+
+  toString(): string {
+    return this.multigoal === null
+      ? `(_verify_g, ${this.method}, ${this.varName}, ${String(this.arg)}, ${String(this.value)}, ${this.depth})`
+      : `(_verify_mg, ${this.method}, <Multigoal ${this.multigoal.name}>, ${this.depth})`;
+  }
+}
+
+type Item = TodoItem | Verification;
+
+/** A cell of the todo list; lists share their tails. */
+interface TodoNode {
+  item: Item;
+  next: TodoNode | null;
+}
+
+const TASK = 0;
+const UNIGOAL = 1;
+const MULTIGOAL = 2;
+
+// Method functions of the three kinds differ only in their arguments; the search calls them by kind.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyMethod = Named<(state: State, ...args: any[]) => unknown>;
+
+/** A choice point: an item being refined and the next of its methods to try. Reused across pushes. */
+interface ChoicePoint {
+  kind: number;
+  item: Task | Multigoal;
+  methods: AnyMethod[];
+  next: number;
+  rest: TodoNode | null;
+  mark: number;
+  planLength: number;
+  depth: number;
+}
+
+function toList(items: readonly Item[], tail: TodoNode | null): TodoNode | null {
+  let node = tail;
+  for (let i = items.length - 1; i >= 0; i--) node = { item: items[i]!, next: node };
+  return node;
+}
+
+function listToStrings(node: TodoNode | null): string[] {
+  const out: string[] = [];
+  for (; node !== null; node = node.next) out.push(itemToString(node.item));
+  return out;
+}
+
+function isTask(item: unknown): item is Task {
+  return Array.isArray(item) && item.length > 0 && typeof item[0] === "string";
+}
+
+/** Calls a function with the state and the task's arguments, without spreading for short tasks. */
+function callWithArgs(fn: (state: State, ...args: never[]) => unknown, state: State, t: Task): unknown {
+  const f = fn as (...a: unknown[]) => unknown;
+  switch (t.length) {
+    case 1: return f(state);
+    case 2: return f(state, t[1]);
+    case 3: return f(state, t[1], t[2]);
+    case 4: return f(state, t[1], t[2], t[3]);
+    default: return f(state, ...t.slice(1));
+  }
+}
+
+/**
+ * Finds a plan for `todo` from `state` in `domain` (GTPyhop's `find_plan`), with the outcome's
+ * details: plan id, final state, counts and trace. Throws EnsoulError when a bound is hit
+ * (RESOURCE_EXHAUSTED for maxDepth/maxExpansions, DEADLINE_EXCEEDED for timeoutMs), when the
+ * todo list holds something the domain does not know, or when a goal method fails verification.
+ */
+export function seekPlan(domain: Domain, initial: State, todo: readonly TodoItem[], options: SearchOptions = {}): PlanOutcome {
+  const verbose = options.verbose ?? 0;
+  const verifyGoals = options.verifyGoals ?? true;
+  const maxDepth = options.maxDepth ?? 1_000_000;
+  const maxExpansions = options.maxExpansions ?? 10_000_000;
+  const planId = options.planId ?? randomUUID();
+  const log = new TraceLog(verbose, options.maxTraceEvents ?? 100_000);
+  const started = performance.now();
+  const deadline = options.timeoutMs === undefined ? Infinity : started + options.timeoutMs;
+
+  if (!Array.isArray(todo)) throw new EnsoulError("INVALID_ARGUMENT", "todo must be a list of tasks, goals and multigoals", { field: "todo" });
+  const state = initial.copy(initial.name);
+  state.beginTrail();
+  if (verbose >= 1) log.add({ level: 1, event: "find_plan", state: initial.name, todo: todo.map(itemToString) });
+
+  const plan: Task[] = [];
+  const frames: ChoicePoint[] = [];
+  let top = 0; // frames[0..top) are live; frames beyond are kept for reuse
+  let node = toList(todo, null);
+  let depth = 0;
+  let expansions = 0;
+  let calling = ""; // the action or method being called, for errors thrown inside domain code
+
+  const finish = (result: Plan | false): PlanOutcome => {
+    state.endTrail();
+    if (verbose >= 1) log.add({ level: 1, event: "result", plan: result === false ? false : result.map(itemToString) });
+    return {
+      planId,
+      plan: result,
+      finalState: result === false ? null : state,
+      expansions,
+      elapsedMs: performance.now() - started,
+      trace: log.events,
+      traceTruncated: log.truncated,
+    };
+  };
+
+  /** Pushes a choice point for `item`, to be refined by `methods`. */
+  const pushChoice = (kind: number, item: Task | Multigoal, methods: AnyMethod[], rest: TodoNode | null): void => {
+    let f = frames[top];
+    if (f === undefined) {
+      f = { kind, item, methods, next: 0, rest, mark: 0, planLength: 0, depth: 0 };
+      frames.push(f);
+    }
+    f.kind = kind;
+    f.item = item;
+    f.methods = methods;
+    f.next = 0;
+    f.rest = rest;
+    f.mark = state.mark();
+    f.planLength = plan.length;
+    f.depth = depth;
+    top++;
+    if (verbose >= 3) log.add({ level: 3, event: "methods", depth, item: itemToString(item), methods: methods.map((m) => m.name) });
+  };
+
+  /** Tries the remaining methods of choice point `f`; on success sets `node`/`depth` and returns true. */
+  const tryMethods = (f: ChoicePoint): boolean => {
+    while (f.next < f.methods.length) {
+      const m = f.methods[f.next++]!;
+      state.undoTo(f.mark);
+      plan.length = f.planLength;
+      calling = m.name;
+      state.setReadOnly(`method ${m.name}`);
+      let sub: unknown;
+      try {
+        if (f.kind === TASK) sub = callWithArgs(m.fn, state, f.item as Task);
+        else if (f.kind === UNIGOAL) sub = m.fn(state, (f.item as Task)[1], (f.item as Task)[2]);
+        else sub = m.fn(state, f.item);
+      } finally {
+        state.setReadOnly(null);
+      }
+      if (sub === false || sub === null || sub === undefined) {
+        if (verbose >= 3) log.add({ level: 3, event: "method", depth: f.depth, item: itemToString(f.item), method: m.name, applicable: false });
+        continue;
+      }
+      if (!Array.isArray(sub)) {
+        throw new EnsoulError("INVALID_ARGUMENT", `method ${m.name} returned ${typeof sub}; a method returns a list of tasks and goals, or false`);
+      }
+      if (verbose >= 3) log.add({ level: 3, event: "method", depth: f.depth, item: itemToString(f.item), method: m.name, applicable: true, subtasks: sub.map(itemToString) });
+      let rest = f.rest;
+      if (verifyGoals && f.kind !== TASK) {
+        const v = f.kind === UNIGOAL
+          ? new Verification(m.name, f.depth, (f.item as Task)[0], (f.item as Task)[1] as Arg, (f.item as Task)[2] as Value, null)
+          : new Verification(m.name, f.depth, "", "", null, f.item as Multigoal);
+        rest = { item: v, next: rest };
+      }
+      node = toList(sub as Item[], rest);
+      depth = f.depth + 1;
+      return true;
+    }
+    return false;
+  };
+
+  try {
+    for (;;) {
+      // ---- process the first item of the todo list
+      if (verbose >= 2) log.add({ level: 2, event: "todo", depth, todo: listToStrings(node) });
+      if (node === null) {
+        if (verbose >= 3) log.add({ level: 3, event: "done", depth });
+        return finish(plan.slice());
+      }
+      if (++expansions > maxExpansions) {
+        throw new EnsoulError("RESOURCE_EXHAUSTED", `planning stopped: maxExpansions (${maxExpansions}) reached without a plan`, { field: "maxExpansions" });
+      }
+      if (depth > maxDepth) {
+        throw new EnsoulError("RESOURCE_EXHAUSTED", `planning stopped: maxDepth (${maxDepth}) reached at item ${itemToString(node.item)}`, { field: "maxDepth" });
+      }
+      if ((expansions & 1023) === 0 && performance.now() > deadline) {
+        throw new EnsoulError("DEADLINE_EXCEEDED", `planning stopped: timeoutMs (${options.timeoutMs}) passed after ${expansions} expansions`, { field: "timeoutMs" });
+      }
+
+      const item = node.item;
+      const rest = node.next;
+      let failed = false;
+      if (item instanceof Multigoal) {
+        pushChoice(MULTIGOAL, item, domain.multigoalMethods, rest);
+      } else if (item instanceof Verification) {
+        verify(item, state, log);
+        node = rest;
+        depth++;
+        continue;
+      } else if (isTask(item)) {
+        const name = item[0];
+        const action = domain.actions.get(name);
+        if (action !== undefined) {
+          const mark = state.mark();
+          calling = name;
+          const result = callWithArgs(action.fn, state, item);
+          if (result === state) {
+            if (verbose >= 3) log.add({ level: 3, event: "action", depth, item: itemToString(item), applied: true });
+            plan.push(item);
+            node = rest;
+            depth++;
+            continue;
+          }
+          if (result !== false && result !== null && result !== undefined) {
+            throw new EnsoulError("INVALID_ARGUMENT", `action ${name} returned something other than the state it was given; an action changes the state in place and returns it, or returns false`);
+          }
+          if (verbose >= 3) log.add({ level: 3, event: "action", depth, item: itemToString(item), applied: false });
+          state.undoTo(mark);
+          failed = true;
+        } else {
+          const taskMethods = domain.taskMethods.get(name);
+          if (taskMethods !== undefined) {
+            pushChoice(TASK, item, taskMethods, rest);
+          } else {
+            const goalMethods = domain.unigoalMethods.get(name);
+            if (goalMethods === undefined) throw unknownItem(item, depth);
+            if (item.length !== 3) {
+              throw new EnsoulError("INVALID_ARGUMENT", `depth ${depth}: goal ${itemToString(item)} must be [variable, argument, value]`);
+            }
+            if (state.get(name, item[1] as Arg) === item[2]) {
+              if (verbose >= 3) log.add({ level: 3, event: "already_achieved", depth, item: itemToString(item) });
+              node = rest;
+              depth++;
+              continue;
+            }
+            pushChoice(UNIGOAL, item, goalMethods, rest);
+          }
+        }
+      } else {
+        throw unknownItem(item, depth);
+      }
+
+      // ---- refine the newest choice point, backtracking to older ones while methods run out
+      if (failed && top === 0) return finish(false);
+      for (;;) {
+        const f = frames[top - 1]!;
+        if (tryMethods(f)) break;
+        if (verbose >= 3) log.add({ level: 3, event: "exhausted", depth: f.depth, item: itemToString(f.item) });
+        top--;
+        if (top === 0) return finish(false);
+      }
+    }
+  } catch (err) {
+    state.endTrail();
+    if (err instanceof EnsoulError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    throw new EnsoulError("INTERNAL", `domain ${domain.name}: ${calling} threw: ${message}`, { cause: err });
+  }
+}
+
+function unknownItem(item: unknown, depth: number): EnsoulError {
+  const shown = Array.isArray(item) || item instanceof Multigoal ? itemToString(item as TodoItem) : JSON.stringify(item) ?? String(item);
+  return new EnsoulError("INVALID_ARGUMENT", `depth ${depth}: ${shown} isn't an action, task, unigoal, or multigoal`, { field: "todo" });
+}
+
+/** GTPyhop's `_m_verify_g` / `_m_verify_mg`: a goal method that did not achieve its goal is an error. */
+function verify(v: Verification, state: State, log: TraceLog): void {
+  if (v.multigoal === null) {
+    if (state.get(v.varName, v.arg) !== v.value) {
+      throw new EnsoulError("FAILED_PRECONDITION", `depth ${v.depth}: method ${v.method} didn't achieve goal ${goalToString(v.varName, v.arg, v.value)}`);
+    }
+    if (log.level >= 3) log.add({ level: 3, event: "verified", depth: v.depth, method: v.method, goal: goalToString(v.varName, v.arg, v.value) });
+    return;
+  }
+  if (goalsNotAchieved(state, v.multigoal).length > 0) {
+    throw new EnsoulError("FAILED_PRECONDITION", `depth ${v.depth}: method ${v.method} didn't achieve <Multigoal ${v.multigoal.name}>`);
+  }
+  if (log.level >= 3) log.add({ level: 3, event: "verified", depth: v.depth, method: v.method, goal: `<Multigoal ${v.multigoal.name}>` });
+}
+
+/** GTPyhop's `find_plan`: the plan (possibly empty) or `false` when there is none. */
+export function findPlan(domain: Domain, state: State, todo: readonly TodoItem[], options: SearchOptions = {}): Plan | false {
+  return seekPlan(domain, state, todo, options).plan;
+}
