@@ -1,0 +1,200 @@
+/**
+ * `extract`: rebuild a blob from its index, taking chunks from seed files where they already hold
+ * them and from the store otherwise. Every chunk is hash-checked; the output is written to a
+ * temporary file beside the target and renamed over it only when complete, so a failure never
+ * leaves a partial file in place of the target.
+ */
+
+import { randomBytes } from "node:crypto";
+import { promises as fsp } from "node:fs";
+import path from "node:path";
+import { EnsoulError } from "../../lib/errors.js";
+import { chunkInBatches } from "./chunk-pipeline.js";
+import { chunkId, corruptChunk, LocalChunkStore, missingChunk, openChunk, type ChunkSource } from "./chunk-store.js";
+import { sharedChunkPool, type ChunkWorkerPool } from "./chunk-workers.js";
+import { decodeIndex, type BlobIndex, type IndexChunk } from "./index-format.js";
+
+export interface ExtractOptions {
+  /** The index: a `.caibx` path, or one already decoded. */
+  readonly index: string | BlobIndex;
+  /** A store directory, or any other chunk source (e.g. an HTTP chunk server). */
+  readonly store: string | ChunkSource;
+  readonly output: string;
+  /** Files that may already hold some of the chunks (e.g. an older version of the blob). */
+  readonly seeds?: readonly string[];
+  /** Use the existing output file as a seed too, as casync does (default true). */
+  readonly seedOutput?: boolean;
+  readonly pool?: ChunkWorkerPool;
+}
+
+export interface ExtractResult {
+  readonly blobBytes: number;
+  readonly chunkCount: number;
+  readonly bytesFromSeed: number;
+  readonly bytesFromStore: number;
+  readonly chunksFromSeed: number;
+  readonly chunksFromStore: number;
+}
+
+interface SeedChunk {
+  readonly file: string;
+  readonly offset: number;
+  readonly sizeBytes: number;
+}
+
+/** Reads and decodes a `.caibx` file; a missing file is NOT_FOUND, a malformed one INVALID_ARGUMENT. */
+export async function readIndexFile(file: string): Promise<BlobIndex> {
+  let bytes: Buffer;
+  try {
+    bytes = await fsp.readFile(file);
+  } catch (err) {
+    throw new EnsoulError("NOT_FOUND", `cannot read index ${file}: ${(err as Error).message}`, { field: "index", cause: err });
+  }
+  return decodeIndex(bytes, file);
+}
+
+/** Chunks each seed with the index's sizes and digest; returns where each wanted chunk lies. */
+async function indexSeeds(files: readonly string[], index: BlobIndex, pool: ChunkWorkerPool): Promise<Map<string, SeedChunk>> {
+  const wanted = new Set(index.chunks.map((c) => c.id));
+  const found = new Map<string, SeedChunk>();
+  for (const file of files) {
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(file, "r");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw new EnsoulError("NOT_FOUND", `cannot read seed ${file}: ${(err as Error).message}`, { field: "seed", cause: err });
+    }
+    try {
+      const run = await chunkInBatches(handle, index.sizes, pool.size * 2, (buffer, lengths) => pool.hash(buffer, lengths, index.digest));
+      for (const batch of run.batches) {
+        let offset = batch.start;
+        batch.lengths.forEach((sizeBytes, i) => {
+          const id = batch.result[i]!;
+          if (wanted.has(id) && !found.has(id)) found.set(id, { file, offset, sizeBytes });
+          offset += sizeBytes;
+        });
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  return found;
+}
+
+/** A run of consecutive chunks that come from the same place. */
+type Step = { kind: "seed"; chunk: IndexChunk; seed: SeedChunk } | { kind: "store"; chunks: IndexChunk[] };
+
+const STORE_STEP_BYTES = 4 * 1024 * 1024;
+const STORE_STEP_CHUNKS = 64;
+
+function planSteps(index: BlobIndex, seeds: Map<string, SeedChunk>): Step[] {
+  const steps: Step[] = [];
+  let run: IndexChunk[] = [];
+  let runBytes = 0;
+  const endRun = (): void => {
+    if (run.length > 0) steps.push({ kind: "store", chunks: run });
+    run = [];
+    runBytes = 0;
+  };
+  for (const chunk of index.chunks) {
+    const seed = seeds.get(chunk.id);
+    if (seed !== undefined && seed.sizeBytes === chunk.sizeBytes) {
+      endRun();
+      steps.push({ kind: "seed", chunk, seed });
+      continue;
+    }
+    if (run.length >= STORE_STEP_CHUNKS || runBytes + chunk.sizeBytes > STORE_STEP_BYTES) endRun();
+    run.push(chunk);
+    runBytes += chunk.sizeBytes;
+  }
+  endRun();
+  return steps;
+}
+
+/** Loads a run of chunks from the store, verified, as pieces in order. */
+async function loadRun(chunks: IndexChunk[], store: ChunkSource, index: BlobIndex, pool: ChunkWorkerPool): Promise<Uint8Array[]> {
+  if (store instanceof LocalChunkStore) {
+    const r = await pool.load(store.dir, store.name, chunks.map((c) => c.id), chunks.map((c) => c.start), index.digest);
+    return [r.data];
+  }
+  return Promise.all(
+    chunks.map(async (c) => {
+      const loc = { id: c.id, offset: c.start };
+      const packed = await store.getCompressed(c.id);
+      if (packed === undefined) throw missingChunk(loc, store.name);
+      return openChunk(packed, loc, index.digest);
+    }),
+  );
+}
+
+/** Open seed files, shared by the concurrent reads of one extract. */
+type SeedHandles = Map<string, Promise<fsp.FileHandle>>;
+
+async function readSeedChunk(step: { chunk: IndexChunk; seed: SeedChunk }, handles: SeedHandles, index: BlobIndex): Promise<Buffer> {
+  let opening = handles.get(step.seed.file);
+  if (opening === undefined) {
+    opening = fsp.open(step.seed.file, "r");
+    handles.set(step.seed.file, opening);
+  }
+  const handle = await opening;
+  const data = Buffer.alloc(step.seed.sizeBytes);
+  const { bytesRead } = await handle.read(data, 0, data.length, step.seed.offset);
+  if (bytesRead !== data.length || chunkId(data, index.digest) !== step.chunk.id) {
+    throw corruptChunk({ id: step.chunk.id, offset: step.chunk.start }, `seed ${step.seed.file} changed while extracting`);
+  }
+  return data;
+}
+
+export async function extractBlob(options: ExtractOptions): Promise<ExtractResult> {
+  const index = typeof options.index === "string" ? await readIndexFile(options.index) : options.index;
+  const store = typeof options.store === "string" ? new LocalChunkStore(options.store) : options.store;
+  const pool = options.pool ?? sharedChunkPool();
+  const output = path.resolve(options.output);
+  const seedFiles = [...(options.seeds ?? [])];
+  if (options.seedOutput ?? true) seedFiles.push(output);
+  const seeds = seedFiles.length > 0 ? await indexSeeds(seedFiles, index, pool) : new Map<string, SeedChunk>();
+  const steps = planSteps(index, seeds);
+
+  const temp = path.join(path.dirname(output), `.${path.basename(output)}.${randomBytes(6).toString("hex")}.tmp`);
+  const seedHandles: SeedHandles = new Map();
+  const result = { blobBytes: index.blobBytes, chunkCount: index.chunks.length, bytesFromSeed: 0, bytesFromStore: 0, chunksFromSeed: 0, chunksFromStore: 0 };
+  let out: fsp.FileHandle | undefined;
+  try {
+    await fsp.mkdir(path.dirname(output), { recursive: true });
+    out = await fsp.open(temp, "wx");
+    const maxInFlight = pool.size * 2;
+    const pending: Promise<Uint8Array[]>[] = [];
+    const start = (i: number): void => {
+      const step = steps[i];
+      if (step === undefined) return;
+      const p = step.kind === "store" ? loadRun(step.chunks, store, index, pool) : readSeedChunk(step, seedHandles, index).then((b) => [b]);
+      p.catch(() => undefined); // awaited in order below
+      pending.push(p);
+    };
+    for (let i = 0; i < Math.min(maxInFlight, steps.length); i++) start(i);
+    for (let i = 0; i < steps.length; i++) {
+      const pieces = await pending.shift()!;
+      start(i + maxInFlight);
+      for (const piece of pieces) await out.write(piece);
+      const step = steps[i]!;
+      if (step.kind === "seed") {
+        result.chunksFromSeed++;
+        result.bytesFromSeed += step.chunk.sizeBytes;
+      } else {
+        result.chunksFromStore += step.chunks.length;
+        result.bytesFromStore += step.chunks.reduce((sum, c) => sum + c.sizeBytes, 0);
+      }
+    }
+    await out.close();
+    out = undefined;
+    await fsp.rename(temp, output);
+  } catch (err) {
+    await out?.close();
+    await fsp.rm(temp, { force: true });
+    throw err;
+  } finally {
+    await Promise.allSettled([...seedHandles.values()].map(async (h) => (await h).close()));
+  }
+  return result;
+}

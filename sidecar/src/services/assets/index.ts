@@ -1,0 +1,25 @@
+/**
+ * The asset store engine: a casync/desync-compatible content-addressed chunk store.
+ *
+ * - `makeBlobIndex` chunks a blob into a store and writes a `.caibx` byte-identical to casync's;
+ * - `extractBlob` rebuilds it (seeds first, then the store), hash-checking every chunk and
+ *   replacing the target only when complete;
+ * - `verifyIndex`, `listChunks`, `collectGarbage` keep a store healthy.
+ */
+
+export { Chunker, chunkLengths, DEFAULT_CHUNK_SIZES, parseChunkSizes, resolveChunkSizes, type ChunkSizes } from "./chunker.js";
+export {
+  blobFeatureFlags,
+  decodeIndex,
+  DEFAULT_DIGEST,
+  encodeIndex,
+  type BlobIndex,
+  type ChunkDigest,
+  type IndexChunk,
+} from "./index-format.js";
+export { chunkId, chunkRelativePath, LocalChunkStore, type ChunkSource } from "./chunk-store.js";
+export { ChunkWorkerPool, sharedChunkPool } from "./chunk-workers.js";
+export { makeBlobIndex, type MakeOptions, type MakeResult } from "./make.js";
+export { extractBlob, readIndexFile, type ExtractOptions, type ExtractResult } from "./extract.js";
+export { collectGarbage, listChunks, verifyIndex, type GcResult, type VerifyResult } from "./maintenance.js";
+export { registerStoreCommands } from "./cli.js";

@@ -1,0 +1,192 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { compress } from "zstd-napi";
+import { EnsoulError } from "../../lib/errors.js";
+import { chunkId, LocalChunkStore, openChunk } from "./chunk-store.js";
+import { extractBlob } from "./extract.js";
+import { decodeIndex, encodeIndex } from "./index-format.js";
+import { collectGarbage, listChunks, verifyIndex } from "./maintenance.js";
+import { makeBlobIndex } from "./make.js";
+
+const run = promisify(execFile);
+const work = mkdtempSync(path.join(tmpdir(), "ensoul-store-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A fresh directory with a 1 MB random blob made into a store. */
+async function madeBlob(bytes = 1024 * 1024) {
+  const dir = mkdtempSync(path.join(work, "t-"));
+  const data = randomBytes(bytes);
+  const input = path.join(dir, "blob.bin");
+  writeFileSync(input, data);
+  const made = await makeBlobIndex({ input, store: path.join(dir, "store"), indexPath: path.join(dir, "blob.caibx") });
+  return { dir, data, input, made, index: path.join(dir, "blob.caibx"), store: path.join(dir, "store") };
+}
+
+async function rejection(p: Promise<unknown>): Promise<EnsoulError> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(EnsoulError);
+  return err as EnsoulError;
+}
+
+describe("index format", () => {
+  it("round-trips an index through encode and decode", async () => {
+    const { made } = await madeBlob(300_000);
+    const decoded = decodeIndex(made.indexBytes);
+    expect(decoded.chunks).toEqual(made.index.chunks);
+    expect(encodeIndex(decoded).equals(made.indexBytes)).toBe(true);
+  });
+
+  it("rejects a truncated index, wrong magic and offsets that go backwards", async () => {
+    const { made } = await madeBlob(300_000);
+    expect(() => decodeIndex(made.indexBytes.subarray(0, made.indexBytes.length - 7), "x.caibx")).toThrow(/x\.caibx.*truncated/);
+    const badMagic = Buffer.from(made.indexBytes);
+    badMagic[9] = badMagic[9]! ^ 0xff;
+    expect(() => decodeIndex(badMagic)).toThrow(/wrong magic/);
+    const backwards = Buffer.from(made.indexBytes);
+    backwards.writeBigUInt64LE(1n, 64 + 40);
+    expect(() => decodeIndex(backwards)).toThrow(/backwards/);
+  });
+});
+
+describe("chunk store", () => {
+  it("reads zstd frames without a content-size field, as casync writes them", async () => {
+    const dir = mkdtempSync(path.join(work, "z-"));
+    const data = randomBytes(70_000);
+    writeFileSync(path.join(dir, "c"), data);
+    await run("zstd", ["-q", "-3", "--no-content-size", "-c", path.join(dir, "c"), "-o", path.join(dir, "c.zst")]);
+    const frame = readFileSync(path.join(dir, "c.zst"));
+    expect(frame[4]! & 0xc0).toBe(0); // frame header: no content-size flag
+    const id = chunkId(data, "sha512-256");
+    expect(openChunk(frame, { id }, "sha512-256").equals(data)).toBe(true);
+  });
+
+  it("lists only <id>.cacnk files, ignoring other tools' temporary files", async () => {
+    const store = new LocalChunkStore(mkdtempSync(path.join(work, "s-")));
+    const id = await store.put(randomBytes(1000), "sha512-256");
+    const sub = path.join(store.dir, id.slice(0, 4));
+    writeFileSync(path.join(sub, `${id}.0123456789abcdef.tmp`), "casync temp");
+    writeFileSync(path.join(sub, ".tmp-cacnk123"), "desync temp");
+    mkdirSync(path.join(store.dir, "notes"));
+    const ids: string[] = [];
+    for await (const x of store.ids()) ids.push(x);
+    expect(ids).toEqual([id]);
+  });
+});
+
+describe("extract", () => {
+  it("takes chunks from a seed and reports bytes from seed vs store", async () => {
+    const { dir, data, index, store } = await madeBlob(2 * 1024 * 1024);
+    const seed = path.join(dir, "old.bin");
+    const edited = Buffer.from(data);
+    edited.fill(7, 1_000_000, 1_000_100); // an older version differing in one place
+    writeFileSync(seed, edited);
+    const out = path.join(dir, "out.bin");
+    const r = await extractBlob({ index, store, output: out, seeds: [seed] });
+    expect(readFileSync(out).equals(data)).toBe(true);
+    expect(r.bytesFromSeed + r.bytesFromStore).toBe(data.length);
+    expect(r.bytesFromSeed).toBeGreaterThan(data.length * 0.8);
+    expect(r.chunksFromStore).toBeGreaterThanOrEqual(1);
+  });
+
+  it("reuses an existing output file as a seed", async () => {
+    const { dir, data, index, store } = await madeBlob();
+    const out = path.join(dir, "out.bin");
+    writeFileSync(out, data);
+    const r = await extractBlob({ index, store, output: out });
+    expect(r.bytesFromSeed).toBe(data.length);
+    expect(readFileSync(out).equals(data)).toBe(true);
+  });
+
+  it("fails on a flipped byte in a chunk, naming the chunk and offset, and leaves the target untouched", async () => {
+    const { dir, made, index, store } = await madeBlob();
+    const victim = made.index.chunks[3]!;
+    const file = new LocalChunkStore(store).chunkPath(victim.id);
+    const packed = readFileSync(file);
+    packed[packed.length - 5] = packed[packed.length - 5]! ^ 0x01;
+    writeFileSync(file, packed);
+    const out = path.join(dir, "out.bin");
+    writeFileSync(out, "previous content");
+    const err = await rejection(extractBlob({ index, store, output: out, seedOutput: false }));
+    expect(err.code).toBe("FAILED_PRECONDITION");
+    expect(err.message).toContain(victim.id);
+    expect(err.message).toContain(`offset ${victim.start}`);
+    expect(readFileSync(out, "utf8")).toBe("previous content");
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("fails on a chunk whose content does not match its id", async () => {
+    const { dir, made, index, store } = await madeBlob();
+    const victim = made.index.chunks[1]!;
+    writeFileSync(new LocalChunkStore(store).chunkPath(victim.id), compress(Buffer.from("something else")));
+    const err = await rejection(extractBlob({ index, store, output: path.join(dir, "out.bin") }));
+    expect(err.message).toMatch(new RegExp(`corrupt chunk ${victim.id} .*hashes to`));
+    expect(existsSync(path.join(dir, "out.bin"))).toBe(false);
+  });
+
+  it("fails on a missing chunk with NOT_FOUND naming the chunk and offset", async () => {
+    const { dir, made, index, store } = await madeBlob();
+    const victim = made.index.chunks.at(-1)!;
+    rmSync(new LocalChunkStore(store).chunkPath(victim.id));
+    const err = await rejection(extractBlob({ index, store, output: path.join(dir, "out.bin") }));
+    expect(err.code).toBe("NOT_FOUND");
+    expect(err.message).toContain(`missing chunk ${victim.id} (index offset ${victim.start})`);
+    expect(existsSync(path.join(dir, "out.bin"))).toBe(false);
+  });
+
+  it("refuses a truncated index or one with the wrong magic", async () => {
+    const { dir, index, store } = await madeBlob(200_000);
+    const bytes = readFileSync(index);
+    writeFileSync(path.join(dir, "short.caibx"), bytes.subarray(0, bytes.length - 40));
+    const bad = Buffer.from(bytes);
+    bad.write("not an index", 0);
+    writeFileSync(path.join(dir, "magic.caibx"), bad);
+    for (const f of ["short.caibx", "magic.caibx"]) {
+      const err = await rejection(extractBlob({ index: path.join(dir, f), store, output: path.join(dir, "out.bin") }));
+      expect(err.code).toBe("INVALID_ARGUMENT");
+      expect(err.message).toContain(f);
+    }
+    expect(existsSync(path.join(dir, "out.bin"))).toBe(false);
+  });
+});
+
+describe("verify, list-chunks, gc", () => {
+  it("verify reports each missing or corrupt chunk with its offset", async () => {
+    const { made, index, store } = await madeBlob();
+    expect((await verifyIndex({ index, store })).problems).toEqual([]);
+    const s = new LocalChunkStore(store);
+    const [a, b] = [made.index.chunks[2]!, made.index.chunks[5]!];
+    rmSync(s.chunkPath(a.id));
+    writeFileSync(s.chunkPath(b.id), Buffer.from("garbage"));
+    const r = await verifyIndex({ index, store });
+    expect(r.problems.map((p) => [p.id, p.offset, p.problem])).toEqual([
+      [a.id, a.start, "missing"],
+      [b.id, b.start, "corrupt"],
+    ]);
+  });
+
+  it("list-chunks gives the index's chunks in blob order", async () => {
+    const { made, index } = await madeBlob(500_000);
+    const chunks = await listChunks(index);
+    expect(chunks.map((c) => c.id)).toEqual(made.index.chunks.map((c) => c.id));
+    expect(chunks.reduce((n, c) => n + c.sizeBytes, 0)).toBe(500_000);
+  });
+
+  it("gc removes exactly the chunks no kept index references", async () => {
+    const { dir, index, store, made } = await madeBlob();
+    const other = path.join(dir, "other.bin");
+    writeFileSync(other, randomBytes(300_000));
+    const second = await makeBlobIndex({ input: other, store, indexPath: path.join(dir, "other.caibx") });
+    const dry = await collectGarbage({ store, keep: [index], dryRun: true });
+    expect(dry.removedChunks).toBe(second.chunkCount);
+    const r = await collectGarbage({ store, keep: [index] });
+    expect(r).toEqual(dry);
+    expect((await verifyIndex({ index, store })).problems).toEqual([]);
+    expect(r.keptChunks).toBe(new Set(made.index.chunks.map((c) => c.id)).size);
+    await expect(collectGarbage({ store, keep: [] })).rejects.toThrow(/at least one index/);
+  });
+});
