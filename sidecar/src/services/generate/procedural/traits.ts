@@ -1,0 +1,428 @@
+/**
+ * Personality traits: the words a prompt may use for them, the ideals and flaws they suggest,
+ * how they bend the planner's method choices, and (for the voiced ones) how the character
+ * speaks. Templates use {name} (given name), {work} (where they work) and {role}. Our own text.
+ */
+import type { AttributeName, BarkSituation } from "../character.js";
+
+export interface Voice {
+  greeting: readonly string[];
+  farewell: readonly string[];
+  barks: Readonly<Record<BarkSituation, readonly string[]>>;
+  lines: readonly string[];
+}
+
+export interface TraitProfile {
+  id: string;
+  keywords: readonly string[];
+  /** A trait that cannot sit beside this one. */
+  opposite?: string;
+  ideals: readonly string[];
+  flaws: readonly string[];
+  attributeNudge?: Partial<Record<AttributeName, number>>;
+  /** Added to a planner method's preference score (see reactions.ts). */
+  methodWeights: Readonly<Record<string, number>>;
+  /** What the character does in the evening, if this trait decides it. */
+  evening?: readonly [description: string, task: readonly [string, ...string[]]];
+  voice?: Voice;
+}
+
+export const TRAITS: readonly TraitProfile[] = [
+  {
+    id: "cowardly",
+    keywords: ["cowardly", "coward", "craven", "fearful", "timid", "spineless", "faint-hearted", "scared", "nervous"],
+    opposite: "brave",
+    ideals: ["Safety. A live coward eats supper; a dead hero does not.", "Peace. Nothing is worth a fight."],
+    flaws: ["Runs at the first sign of danger, even from friends in need.", "Will say anything to avoid a fight."],
+    attributeNudge: { dexterity: 1, charisma: -1 },
+    methodWeights: { flee: 4, hide: 4, plead: 3, pay: 2, call_guards: 2, surrender: 3, fight: -4, intimidate: -3, brawl: -3, chase: -2, sulk: 1, ignore: 1 },
+    evening: ["Locks the door twice and checks the windows", ["secure_home", "home"]],
+    voice: {
+      greeting: ["Oh! You startled me. What do you want? Not trouble, I hope.", "Y-yes? Please keep your voice down."],
+      farewell: ["Mind how you go. And don't tell anyone you saw me.", "Off you go, then. Quietly."],
+      barks: {
+        idle: ["Was that a noise? That was a noise.", "Nobody's looking for me. Nobody at all."],
+        alert: ["Who's there? I'm armed! Sort of.", "Someone's coming. I'm not here."],
+        combat: ["Please, not the face!", "I yield! I yield already!"],
+        fleeing: ["Every one for themselves!", "Run! Run and don't look back!"],
+        hurt: ["I'm bleeding! I knew this would happen!", "That hurt! Why does it always happen to me?"],
+        victory: ["Is it over? Is it really over?", "I'm alive! Nobody is more surprised than me."],
+        trade: ["A fair price, and no trouble, please.", "Take it, take it, just don't haggle loudly."],
+      },
+      lines: ["I'm not a coward. I just have a very good sense of danger.", "Brave folk are buried young, my gran used to say."],
+    },
+  },
+  {
+    id: "brave",
+    keywords: ["brave", "bold", "fearless", "courageous", "valiant", "heroic", "daring"],
+    opposite: "cowardly",
+    ideals: ["Courage. Someone has to stand in the gap.", "Protection. The weak deserve a shield."],
+    flaws: ["Charges in before counting the enemy.", "Takes every insult as a challenge."],
+    attributeNudge: { strength: 1, constitution: 1 },
+    methodWeights: { fight: 4, intimidate: 2, chase: 3, heal: 1, flee: -4, hide: -4, surrender: -4, plead: -3 },
+    voice: {
+      greeting: ["Well met! If there's trouble about, I'm your {role}.", "Good day. Speak plainly; I'll do the same."],
+      farewell: ["Stay safe. And if you can't, call for me.", "Go well, friend."],
+      barks: {
+        idle: ["Quiet day. Too quiet.", "Ready for whatever comes."],
+        alert: ["Show yourself!", "Stand behind me."],
+        combat: ["Face me, if you dare!", "For the ones who can't fight!"],
+        fleeing: ["Fall back, but keep your guard up!", "This isn't a retreat. It's a new plan."],
+        hurt: ["A scratch. I've had worse.", "Is that all you've got?"],
+        victory: ["Stand down. It's done.", "That's one less threat to the town."],
+        trade: ["Honest goods for honest coin.", "No need to haggle; I'll pay what it's worth."],
+      },
+      lines: ["Fear is a warning, not an order.", "I'd rather fall standing than live on my knees."],
+    },
+  },
+  {
+    id: "greedy",
+    keywords: ["greedy", "miserly", "avaricious", "stingy", "covetous", "grasping", "money-hungry", "mercenary"],
+    opposite: "generous",
+    ideals: ["Wealth. Coin is the only friend that never leaves.", "Profit. Every deal should leave me richer."],
+    flaws: ["Would sell a friend's secret for the right price.", "Cannot pass up a bargain, even a stolen one."],
+    methodWeights: { accept: 4, charge_fee: 4, haggle: 3, steal: 2, pay: -2, help: -1, let_go: -3, plot_revenge: 1, chase: 2 },
+    evening: ["Counts the day's coins by candlelight", ["count_coins", "home"]],
+    voice: {
+      greeting: ["Looking to buy? Everything has a price.", "Welcome, welcome. Your purse looks heavy."],
+      farewell: ["Come back when your purse is fuller.", "Pleasure doing business. Mostly mine."],
+      barks: {
+        idle: ["Another copper, another day.", "Someone out there owes me money. I can feel it."],
+        alert: ["Hands off my things!", "Who's sniffing around my goods?"],
+        combat: ["You'll pay for every dent!", "Nobody robs me!"],
+        fleeing: ["My money! Save the money first!", "Not without my purse!"],
+        hurt: ["That'll cost you extra!", "Do you know what a healer charges?"],
+        victory: ["Check their pockets.", "Finders keepers."],
+        trade: ["That's my best price. Today only.", "For you, a special price. Higher, of course."],
+      },
+      lines: ["Charity is for people who can afford it.", "A bargain is only a bargain if I win it."],
+    },
+  },
+  {
+    id: "generous",
+    keywords: ["generous", "charitable", "giving", "selfless", "open-handed", "kind-hearted"],
+    opposite: "greedy",
+    ideals: ["Charity. What I have is meant to be shared.", "Community. No one in this town goes hungry."],
+    flaws: ["Gives away what the family needs.", "Trusts anyone with a sad story."],
+    methodWeights: { help: 4, heal: 2, pay: 2, refuse: 2, accept: -3, steal: -4, charge_fee: -3, welcome: 2 },
+    evening: ["Brings leftover food to the poor quarter", ["give_alms", "poor_quarter"]],
+    voice: {
+      greeting: ["Come in, come in! Have you eaten?", "Welcome, friend. What can I do for you?"],
+      farewell: ["Take this for the road.", "Come back any time; the door's open."],
+      barks: {
+        idle: ["Who needs a hand today?", "Plenty to go round."],
+        alert: ["Someone in trouble?", "Is everyone all right?"],
+        combat: ["Leave them be!", "I won't let you hurt anyone!"],
+        fleeing: ["Get the children out first!", "Go, go, I'll follow!"],
+        hurt: ["Don't worry about me. See to the others.", "I'll mend."],
+        victory: ["Now let's help the wounded.", "Share it out fairly."],
+        trade: ["Pay what you can.", "Call it a gift between friends."],
+      },
+      lines: ["A full belly makes a kind neighbour.", "I've never regretted giving. Only keeping."],
+    },
+  },
+  {
+    id: "grumpy",
+    keywords: ["grumpy", "surly", "gruff", "cantankerous", "bitter", "sour", "irritable", "crabby", "grouchy", "ill-tempered"],
+    opposite: "cheerful",
+    ideals: ["Hard work. Nobody ever got anywhere by smiling.", "Honesty. I say what I think."],
+    flaws: ["Snaps at people who are only trying to help.", "Holds grudges for years."],
+    attributeNudge: { charisma: -1, constitution: 1 },
+    methodWeights: { retort: 3, ignore: 2, refuse: 2, sulk: 2, welcome: -3, charge_fee: 1, watch: 1 },
+    evening: ["Drinks alone in the corner of the tavern", ["drink", "tavern"]],
+    voice: {
+      greeting: ["What.", "You again? Make it quick."],
+      farewell: ["Finally.", "Shut the door behind you."],
+      barks: {
+        idle: ["Bah.", "Too hot, too cold, too loud. Every day."],
+        alert: ["Now what?", "Can't a body get some peace?"],
+        combat: ["You picked the wrong day!", "I'm too old for this!"],
+        fleeing: ["Not worth it. Not for these wages.", "I'm leaving. Don't follow me."],
+        hurt: ["Typical.", "Ow. Of course."],
+        victory: ["Good riddance.", "Now clean up this mess."],
+        trade: ["Buy it or don't. I'm not begging.", "That's the price. Complain to someone else."],
+      },
+      lines: ["In my day we didn't need all this talking.", "Everything's worse than it used to be, and it wasn't good then."],
+    },
+  },
+  {
+    id: "cheerful",
+    keywords: ["cheerful", "jolly", "merry", "happy", "optimistic", "upbeat", "jovial", "sunny", "friendly"],
+    opposite: "grumpy",
+    ideals: ["Joy. Life's short; laugh while you can.", "Hope. Tomorrow will be better."],
+    flaws: ["Refuses to take real danger seriously.", "Jokes at the worst possible moments."],
+    attributeNudge: { charisma: 1 },
+    methodWeights: { welcome: 4, help: 2, ignore: 2, retort: 1, brawl: -2, sulk: -3, plot_revenge: -3 },
+    evening: ["Sings with friends in the tavern", ["socialize", "tavern"]],
+    voice: {
+      greeting: ["Hello, hello! Lovely day, isn't it?", "A new face! Come in, sit down!"],
+      farewell: ["Safe travels! Bring back a story!", "Cheerio! Don't be a stranger!"],
+      barks: {
+        idle: ["La la la...", "What a day to be alive!"],
+        alert: ["Ooh, visitors?", "Who's that, then?"],
+        combat: ["Right, then, let's dance!", "Nothing personal, friend!"],
+        fleeing: ["Time for a brisk walk!", "Tactical skedaddle!"],
+        hurt: ["Ha! That one stung.", "I'll laugh about this later."],
+        victory: ["Drinks are on me!", "See? Nothing to worry about!"],
+        trade: ["A fine choice! Shall I wrap it?", "For a smile, I'll knock off a copper."],
+      },
+      lines: ["Every cloud's got a silver lining. Sometimes literally, if you know where to dig.", "No point frowning. It only gives you wrinkles."],
+    },
+  },
+  {
+    id: "shy",
+    keywords: ["shy", "quiet", "reserved", "withdrawn", "bashful", "introverted", "meek", "soft-spoken"],
+    opposite: "boastful",
+    ideals: ["Solitude. Good work speaks for itself.", "Kindness, quietly given."],
+    flaws: ["Cannot speak up even when it matters.", "Hides from anyone in authority."],
+    attributeNudge: { wisdom: 1, charisma: -1 },
+    methodWeights: { hide: 2, ignore: 3, watch: 3, welcome: -2, retort: -2, sulk: 1, refuse: 1 },
+    evening: ["Reads alone by the fire", ["read", "home"]],
+    voice: {
+      greeting: ["Oh. Um. Hello.", "C-can I help you?"],
+      farewell: ["Bye... thank you.", "Mm. Goodbye."],
+      barks: {
+        idle: ["...", "Hm hm hm."],
+        alert: ["S-someone's there.", "Oh no, people."],
+        combat: ["Please go away!", "I don't want to do this!"],
+        fleeing: ["Sorry! Sorry!", "I have to go!"],
+        hurt: ["Ah...", "It's fine. It's fine."],
+        victory: ["Oh. It worked.", "Is everyone... all right?"],
+        trade: ["It's, um, three silver. If that's all right.", "You can have it. If you want."],
+      },
+      lines: ["I'm better with tools than with people.", "Sorry, I didn't mean to interrupt."],
+    },
+  },
+  {
+    id: "boastful",
+    keywords: ["boastful", "arrogant", "vain", "pompous", "braggart", "conceited", "cocky", "proud", "haughty", "smug"],
+    opposite: "shy",
+    ideals: ["Glory. My name will be remembered.", "Excellence. Only the best is good enough for me."],
+    flaws: ["Cannot admit a mistake.", "Picks fights to show off."],
+    attributeNudge: { charisma: 1, wisdom: -1 },
+    methodWeights: { retort: 4, intimidate: 3, fight: 1, brawl: 2, chase: 1, ignore: -2, hide: -3, plead: -3 },
+    evening: ["Tells tall tales in the tavern", ["tell_stories", "tavern"]],
+    voice: {
+      greeting: ["You've heard of me, of course. {name}, finest {role} in the land.", "Ah, an admirer. Speak."],
+      farewell: ["Tell everyone you met {name}.", "You may go. You're welcome."],
+      barks: {
+        idle: ["Magnificent, as always.", "They'll write songs about me one day."],
+        alert: ["Who dares?", "Come to see greatness, have you?"],
+        combat: ["Watch and learn!", "You're not worthy of my blade!"],
+        fleeing: ["I'm letting you win. This time.", "A strategic withdrawal, nothing more!"],
+        hurt: ["A lucky hit!", "You'll regret that!"],
+        victory: ["Was there ever any doubt?", "Remember this day!"],
+        trade: ["Only the finest. You couldn't afford better.", "I don't haggle. I'm worth it."],
+      },
+      lines: ["Modesty is for people with nothing to boast about.", "I'd tell you my secret, but you couldn't keep up."],
+    },
+  },
+  {
+    id: "pious",
+    keywords: ["pious", "devout", "religious", "faithful", "holy", "zealous", "godly", "saintly", "fanatical"],
+    ideals: ["Faith. The gods see every deed.", "Duty. I serve a higher purpose."],
+    flaws: ["Judges those who do not share the faith.", "Trusts omens more than friends."],
+    attributeNudge: { wisdom: 1 },
+    methodWeights: { pray: 4, heal: 3, help: 2, refuse: 2, report: 2, steal: -4, accept: -3, plot_revenge: -2 },
+    evening: ["Prays at the shrine", ["pray", "temple"]],
+    voice: {
+      greeting: ["Blessings upon you, traveller.", "The gods keep you. How may I help?"],
+      farewell: ["Walk in the light.", "Go with the gods' blessing."],
+      barks: {
+        idle: ["Give me patience, and strength.", "Every day is a gift."],
+        alert: ["Who comes, in the gods' sight?", "Show yourself, if your heart is clean."],
+        combat: ["The gods guide my hand!", "Repent, or fall!"],
+        fleeing: ["Gods, protect us!", "This is not the hour to die!"],
+        hurt: ["I offer this pain up.", "Mercy..."],
+        victory: ["Thanks be to the gods.", "Let us pray for the fallen, even them."],
+        trade: ["A tenth goes to the temple.", "Honest measure, as the gods demand."],
+      },
+      lines: ["Nothing happens that the gods do not permit.", "I have seen miracles. Small ones, but real."],
+    },
+  },
+  {
+    id: "suspicious",
+    keywords: ["suspicious", "paranoid", "distrustful", "wary", "mistrustful", "cautious", "secretive"],
+    opposite: "trusting",
+    ideals: ["Vigilance. Trust is earned, and rarely.", "Self-reliance. Nobody looks out for you but you."],
+    flaws: ["Sees plots everywhere, even among friends.", "Never tells anyone the whole truth."],
+    attributeNudge: { wisdom: 1 },
+    methodWeights: { watch: 4, report: 2, refuse: 2, call_guards: 2, hide: 1, welcome: -3, accept: -2, help: -1 },
+    evening: ["Walks a long way home to see who follows", ["patrol", "streets"]],
+    voice: {
+      greeting: ["Who sent you?", "State your business. Slowly."],
+      farewell: ["I'll be watching you.", "Don't come back unless you have to."],
+      barks: {
+        idle: ["Someone's been in here.", "Things aren't where I left them."],
+        alert: ["I knew it. I knew someone was coming.", "Stay where I can see you."],
+        combat: ["I knew you'd try this!", "Who's paying you?"],
+        fleeing: ["It's a trap! It was always a trap!", "They're all in on it!"],
+        hurt: ["Poisoned, probably.", "Of course. Of course."],
+        victory: ["Search them. There'll be a letter.", "There are more of them. There always are."],
+        trade: ["Why so cheap? What's wrong with it?", "Show me the coin first."],
+      },
+      lines: ["Everyone wants something. The trick is finding out what.", "I don't have enemies. I have people I haven't caught yet."],
+    },
+  },
+  {
+    id: "hot-tempered",
+    keywords: ["hot-tempered", "angry", "violent", "wrathful", "short-tempered", "hotheaded", "hot-headed", "furious", "volatile", "fiery"],
+    opposite: "calm",
+    ideals: ["Strength. The world respects a fist.", "Pride. No one insults my name."],
+    flaws: ["Throws the first punch, and often the last.", "Says things in anger that cannot be taken back."],
+    attributeNudge: { strength: 1, wisdom: -1 },
+    methodWeights: { brawl: 4, fight: 3, retort: 2, intimidate: 3, chase: 2, plot_revenge: 2, ignore: -3, plead: -2 },
+    evening: ["Picks fights at the tavern", ["drink", "tavern"]],
+    voice: {
+      greeting: ["What are you staring at?", "Out with it, I haven't got all day."],
+      farewell: ["Go on, get lost.", "And don't slam the — oh, never mind."],
+      barks: {
+        idle: ["Grr.", "Someone's going to get hit today."],
+        alert: ["Who's there? Come out and face me!", "You looking for trouble?"],
+        combat: ["I'll break you in half!", "Come on! Come ON!"],
+        fleeing: ["This isn't over!", "I'll be back for you!"],
+        hurt: ["You'll pay for that!", "Now I'm angry!"],
+        victory: ["Who's next?", "That's what you get!"],
+        trade: ["Don't haggle with me.", "Take it or leave it, and quickly."],
+      },
+      lines: ["I'm calm. This is me calm.", "Count to ten? I counted to three and that was plenty."],
+    },
+  },
+  {
+    id: "curious",
+    keywords: ["curious", "inquisitive", "nosy", "studious", "bookish", "clever", "inventive", "scholarly", "eccentric"],
+    ideals: ["Knowledge. Every question deserves an answer.", "Discovery. There is always more to find."],
+    flaws: ["Opens doors that should stay shut.", "Forgets people while chasing an idea."],
+    attributeNudge: { intelligence: 1 },
+    methodWeights: { watch: 2, welcome: 2, help: 1, haggle: 1, investigate: 4, ignore: -2 },
+    evening: ["Tinkers with a puzzle or an old book", ["study", "home"]],
+    voice: {
+      greeting: ["Oh, hello! Where are you from? What's that you're carrying?", "Ah, a visitor! Tell me something I don't know."],
+      farewell: ["Come back and tell me what you find!", "Fascinating. Truly. Goodbye!"],
+      barks: {
+        idle: ["I wonder why that happens.", "If I moved this here... hm."],
+        alert: ["Ooh, what was that?", "Interesting. Very interesting."],
+        combat: ["Let's test a theory!", "I've read about this!"],
+        fleeing: ["Noted! Leaving now!", "More research needed. Elsewhere!"],
+        hurt: ["So that's what that feels like.", "Fascinating. And painful."],
+        victory: ["I must write this down.", "That went better than the book said."],
+        trade: ["Where did you find this? Tell me everything.", "I'll pay extra for the story behind it."],
+      },
+      lines: ["Everything is interesting, if you look closely enough.", "I don't know. Yet."],
+    },
+  },
+  // Traits below add colour and planner weights but borrow the voice of a voiced trait.
+  {
+    id: "honest",
+    keywords: ["honest", "truthful", "sincere", "upright", "honourable", "honorable", "noble"],
+    opposite: "deceitful",
+    ideals: ["Truth. A lie poisons everything it touches.", "Fairness. Same rules for everyone."],
+    flaws: ["Tells hard truths at the worst moments."],
+    methodWeights: { refuse: 3, report: 3, pay: 3, steal: -4, accept: -3 },
+  },
+  {
+    id: "deceitful",
+    keywords: ["deceitful", "lying", "liar", "dishonest", "sly", "cunning", "sneaky", "treacherous", "scheming", "shifty", "crooked"],
+    opposite: "honest",
+    ideals: ["Cleverness. The world rewards the sharp.", "Freedom. Rules are for people who get caught."],
+    flaws: ["Lies even when the truth would serve better.", "Double-crosses allies when it pays."],
+    attributeNudge: { charisma: 1 },
+    methodWeights: { plead: 2, accept: 3, steal: 3, plot_revenge: 2, hide: 1, haggle: 2, report: -2 },
+  },
+  {
+    id: "lazy",
+    keywords: ["lazy", "idle", "slothful", "indolent", "sluggish"],
+    opposite: "diligent",
+    ideals: ["Comfort. Why run when you can sit?"],
+    flaws: ["Leaves every job half done.", "Sleeps through alarms."],
+    methodWeights: { ignore: 3, let_go: 3, call_guards: 2, chase: -3, help: -2 },
+    evening: ["Naps in a warm corner", ["rest", "home"]],
+  },
+  {
+    id: "diligent",
+    keywords: ["diligent", "hardworking", "hard-working", "industrious", "dutiful", "dedicated", "meticulous"],
+    opposite: "lazy",
+    ideals: ["Craft. A job worth doing is worth doing well."],
+    flaws: ["Works through feasts and funerals alike."],
+    methodWeights: { help: 2, chase: 1, ignore: -1 },
+    evening: ["Works late by lamplight", ["work_late", "workplace"]],
+  },
+  {
+    id: "kind",
+    keywords: ["kind", "gentle", "caring", "compassionate", "warm", "sweet", "tender", "soft-hearted"],
+    opposite: "cruel",
+    ideals: ["Compassion. Everyone is fighting a battle you can't see."],
+    flaws: ["Cannot say no to someone in need."],
+    methodWeights: { help: 3, heal: 3, welcome: 2, let_go: 2, brawl: -3, plot_revenge: -3 },
+  },
+  {
+    id: "cruel",
+    keywords: ["cruel", "sadistic", "heartless", "ruthless", "callous", "vicious", "mean", "wicked", "evil"],
+    opposite: "kind",
+    ideals: ["Power. The strong do what they will."],
+    flaws: ["Enjoys others' pain a little too much.", "Never forgives a slight."],
+    methodWeights: { intimidate: 4, plot_revenge: 4, fight: 2, help: -3, heal: -3, let_go: -3 },
+  },
+  {
+    id: "trusting",
+    keywords: ["trusting", "naive", "gullible", "innocent", "credulous"],
+    opposite: "suspicious",
+    ideals: ["Good faith. Most people mean well."],
+    flaws: ["Believes any story told with a straight face."],
+    methodWeights: { welcome: 3, accept: 1, help: 2, watch: -2 },
+  },
+  {
+    id: "calm",
+    keywords: ["calm", "patient", "serene", "stoic", "level-headed", "composed", "placid"],
+    opposite: "hot-tempered",
+    ideals: ["Balance. A still mind sees clearly."],
+    flaws: ["Seems cold to those who need comfort."],
+    methodWeights: { ignore: 2, watch: 2, plead: 1, brawl: -3, retort: -1 },
+  },
+  {
+    id: "superstitious",
+    keywords: ["superstitious", "fearful of omens", "credulous of omens"],
+    ideals: ["Tradition. The old ways kept us alive."],
+    flaws: ["Will not act on an unlucky day, whatever the cost."],
+    methodWeights: { pray: 2, hide: 1 },
+  },
+  {
+    id: "loyal",
+    keywords: ["loyal", "faithful friend", "steadfast", "devoted"],
+    ideals: ["Loyalty. I stand by my own."],
+    flaws: ["Follows orders past the point of sense."],
+    methodWeights: { fight: 1, heal: 2, help: 2, report: 1 },
+  },
+  {
+    id: "ambitious",
+    keywords: ["ambitious", "driven", "power-hungry", "ruthlessly ambitious", "aspiring"],
+    ideals: ["Ambition. I will be more than I was born to."],
+    flaws: ["Uses people as steps on a ladder."],
+    methodWeights: { accept: 1, charge_fee: 2, intimidate: 1 },
+  },
+  {
+    id: "drunkard",
+    keywords: ["drunk", "drunkard", "alcoholic", "drunken", "tipsy", "sot"],
+    ideals: ["Freedom. Nobody tells me when to stop."],
+    flaws: ["Drinks away every wage.", "Cannot keep a secret after the third cup."],
+    attributeNudge: { constitution: 1, wisdom: -1 },
+    methodWeights: { brawl: 2, ignore: 2, let_go: 2 },
+    evening: ["Drinks until the tavern closes", ["drink", "tavern"]],
+  },
+];
+
+/** Lines for situations a character's traits give no voice for. */
+export const NEUTRAL_VOICE: Voice = {
+  greeting: ["Good day. I'm {name}, the {role}.", "Hello there. Need something from {work}?"],
+  farewell: ["Farewell.", "Until next time."],
+  barks: {
+    idle: ["Another day at {work}.", "Hm. Where was I?"],
+    alert: ["Who's there?", "Did you hear that?"],
+    combat: ["Stay back!", "Have at you!"],
+    fleeing: ["Get away!", "Not today!"],
+    hurt: ["Argh!", "I'm hit!"],
+    victory: ["It's over.", "That's settled."],
+    trade: ["Here's what I have.", "Fair price for fair goods."],
+  },
+  lines: ["Life as a {role} is never dull.", "Stay out of trouble, and trouble stays out of you."],
+};
