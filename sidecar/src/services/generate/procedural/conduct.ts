@@ -152,7 +152,8 @@ export function composeReactions(d: Draft): Reaction[] {
     const spec = TRIGGERS[trigger];
     const scored = spec.methods.map((method) => {
       let score = d.rng.float() * 0.5;
-      for (const trait of d.traits) score += trait.methodWeights[method] ?? 0;
+      // The leading trait counts double: it is the one the prompt named first.
+      d.traits.forEach((trait, i) => (score += (trait.methodWeights[method] ?? 0) * (i === 0 ? 2 : 1)));
       if (method === "fight" && d.role.fighter) score += 2;
       return { method, score };
     });

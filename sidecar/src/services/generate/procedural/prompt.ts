@@ -53,8 +53,8 @@ const MOTIF_RULES: readonly { kind: MotifKind; trigger: RegExp; target?: RegExp 
   },
   {
     kind: "search",
-    trigger: /\b(?:searching for|looking for|seeks|seeking|in search of|lost|missing|vanished)\b/,
-    target: new RegExp(`\\b(?:searching for|looking for|seeks|seeking|in search of|lost|missing)\\s+${OWNER}${TARGET}${STOP}`),
+    trigger: /\b(?:searching for|looking for|seeks|seeking|in search of|lost|missing|vanished)\b(?!\s+(?:revenge|vengeance)\b)/,
+    target: new RegExp(`\\b(?:searching for|looking for|seeks|seeking|in search of|lost|missing)\\s+(?!(?:revenge|vengeance)\\b)${OWNER}${TARGET}${STOP}`),
   },
   {
     kind: "love",
