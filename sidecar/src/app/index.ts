@@ -1,0 +1,57 @@
+/**
+ * The composition root: reads the config, picks the adapters, wires every service into the
+ * method table and starts the gateway. The only module that knows every service.
+ */
+import { createGateway, type Gateway } from "../gateway/server.js";
+import { MethodTable } from "../gateway/methods.js";
+import { isLoopback, type SidecarConfig } from "../lib/config.js";
+import { EnsoulError } from "../lib/errors.js";
+import type { Logger } from "../lib/logger.js";
+import { BootstrapAuthenticator, loadOrCreateAdminToken, type AdminToken } from "../services/auth/bootstrap.js";
+import { createSystemService } from "../services/system/index.js";
+
+export interface RunningSidecar {
+  gateway: Gateway;
+  host: string;
+  port: number;
+  /** ws://host:port/v1/ws */
+  url: string;
+  adminToken: AdminToken;
+  close(): Promise<void>;
+}
+
+export async function startSidecar(config: SidecarConfig, log: Logger): Promise<RunningSidecar> {
+  if (!isLoopback(config.host) && !config.allowInsecureRemote) {
+    throw new EnsoulError(
+      "FAILED_PRECONDITION",
+      `listening on ${config.host} would expose the sidecar beyond this machine without TLS; ` +
+        "pass --allow-insecure-remote (or ENSOUL_ALLOW_INSECURE_REMOTE=1) if that is what you want",
+      { field: "host" },
+    );
+  }
+  if (config.mode === "server") {
+    throw new EnsoulError("UNIMPLEMENTED", "server mode arrives with the data and queue services; use embedded mode", {
+      field: "mode",
+    });
+  }
+  const adminToken = loadOrCreateAdminToken(config.dataDir);
+  const methods = new MethodTable();
+  for (const m of createSystemService({ mode: config.mode, listMethods: () => methods.all() })) methods.add(m);
+
+  const gateway = createGateway({
+    methods,
+    auth: new BootstrapAuthenticator(adminToken.token),
+    limits: config.limits,
+    log,
+  });
+  const address = await gateway.listen(config.host, config.port);
+  const hostForUrl = address.host.includes(":") ? `[${address.host}]` : address.host;
+  return {
+    gateway,
+    host: address.host,
+    port: address.port,
+    url: `ws://${hostForUrl}:${address.port}/v1/ws`,
+    adminToken,
+    close: () => gateway.close(),
+  };
+}

@@ -1,0 +1,45 @@
+/** How client commands find the sidecar and a token: flags, then environment, then the data dir. */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { Command } from "commander";
+import { DEFAULT_PORT } from "../lib/config.js";
+import { EnsoulError } from "../lib/errors.js";
+import { EnsoulClient } from "../lib/client.js";
+import { ADMIN_TOKEN_FILE } from "../services/auth/bootstrap.js";
+import { SERVER_VERSION } from "../lib/version.js";
+
+export interface ConnectFlags {
+  url?: string;
+  token?: string;
+  data?: string;
+  timeout?: string;
+}
+
+export function addConnectOptions(command: Command): Command {
+  return command
+    .option("--url <url>", "sidecar WebSocket URL (env ENSOUL_URL)", undefined)
+    .option("--token <token>", "bearer token (env ENSOUL_TOKEN; default: the data dir's admin token)")
+    .option("--data <dir>", "data dir to read the admin token from", ".ensoul")
+    .option("--timeout <ms>", "give up after this many milliseconds", "10000");
+}
+
+export function resolveToken(flags: ConnectFlags): string {
+  if (flags.token) return flags.token;
+  const fromEnv = process.env["ENSOUL_TOKEN"];
+  if (fromEnv) return fromEnv;
+  const file = path.resolve(flags.data ?? ".ensoul", ADMIN_TOKEN_FILE);
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    throw new EnsoulError("UNAUTHENTICATED", `no token: pass --token, set ENSOUL_TOKEN, or run where ${file} exists`);
+  }
+}
+
+export async function connectFromFlags(flags: ConnectFlags): Promise<EnsoulClient> {
+  const url = flags.url ?? process.env["ENSOUL_URL"] ?? `ws://127.0.0.1:${DEFAULT_PORT}/v1/ws`;
+  const timeoutMs = Number(flags.timeout ?? 10_000);
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new EnsoulError("INVALID_ARGUMENT", `--timeout must be a positive number of milliseconds`, { field: "timeout" });
+  }
+  return EnsoulClient.connect(url, { token: resolveToken(flags), clientName: `ensoul-cli/${SERVER_VERSION}`, timeoutMs });
+}

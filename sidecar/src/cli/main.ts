@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/**
+ * The `ensoul` command. Every failure ends with one line on stderr and an exit code from
+ * exit-codes.ts, never a stack trace.
+ */
+import { Command, CommanderError } from "commander";
+import { pathToFileURL } from "node:url";
+import { realpathSync } from "node:fs";
+import { toEnsoulError } from "../lib/errors.js";
+import { SERVER_VERSION } from "../lib/version.js";
+import { registerInfoCommand, registerPingCommand, registerServeCommand } from "./commands.js";
+import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
+
+export function buildProgram(out: (line: string) => void = (l) => console.log(l)): Command {
+  const program = new Command();
+  program
+    .name("ensoul")
+    .description("Ensoul sidecar: AI characters for Godot, served over protobuf/WebSocket")
+    .version(SERVER_VERSION)
+    .addHelpText("after", EXIT_CODES_HELP)
+    .showHelpAfterError(false);
+  registerServeCommand(program, out);
+  registerInfoCommand(program, out);
+  registerPingCommand(program, out);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (does not call process.exit itself). */
+export async function runCli(argv: string[], out?: (line: string) => void, err: (line: string) => void = (l) => console.error(l)): Promise<number> {
+  const program = buildProgram(out);
+  program.exitOverride();
+  for (const sub of program.commands) sub.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return EXIT.OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    const error = toEnsoulError(e);
+    err(`ensoul: ${error.message}`);
+    return exitCodeFor(error.code, error.field);
+  }
+}
+
+function isMain(): boolean {
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1] ?? "")).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * Sidecar configuration: defaults, then environment (ENSOUL_*), then CLI flags. Validated once
+ * here so a bad value stops start-up with a message that names it.
+ */
+import path from "node:path";
+import { EnsoulError } from "./errors.js";
+
+export interface GatewayLimits {
+  /** Largest frame (or HTTP body) accepted, in bytes. */
+  maxFrameBytes: number;
+  /** Requests a connection may have open at once. */
+  maxInFlight: number;
+  /** A connection that sends nothing this long is closed. */
+  idleTimeoutMs: number;
+  /** A connection must send Hello within this time. */
+  helloTimeoutMs: number;
+}
+
+export interface SidecarConfig {
+  mode: "embedded" | "server";
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Allow listening beyond loopback without TLS (the design asks for an explicit choice). */
+  allowInsecureRemote: boolean;
+  limits: GatewayLimits;
+  logLevel: string;
+}
+
+export const DEFAULT_PORT = 7317;
+
+export const DEFAULT_LIMITS: GatewayLimits = {
+  maxFrameBytes: 4 * 1024 * 1024,
+  maxInFlight: 64,
+  idleTimeoutMs: 5 * 60_000,
+  helloTimeoutMs: 10_000,
+};
+
+export type ConfigOverrides = Partial<Omit<SidecarConfig, "limits">> & { limits?: Partial<GatewayLimits> };
+
+function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) throw new EnsoulError("INVALID_ARGUMENT", `${name}=${raw} is not a number`, { field: name });
+  return n;
+}
+
+function positiveInt(value: number, field: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value <= 0 || value > max) {
+    throw new EnsoulError("INVALID_ARGUMENT", `${field} must be a whole number from 1 to ${max}, got ${value}`, {
+      field,
+    });
+  }
+  return value;
+}
+
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): SidecarConfig {
+  const modeText = overrides.mode ?? env["ENSOUL_MODE"] ?? "embedded";
+  if (modeText !== "embedded" && modeText !== "server") {
+    throw new EnsoulError("INVALID_ARGUMENT", `mode must be "embedded" or "server", got "${modeText}"`, {
+      field: "mode",
+    });
+  }
+  const limits: GatewayLimits = {
+    maxFrameBytes: overrides.limits?.maxFrameBytes ?? envNumber(env, "ENSOUL_MAX_FRAME_BYTES") ?? DEFAULT_LIMITS.maxFrameBytes,
+    maxInFlight: overrides.limits?.maxInFlight ?? envNumber(env, "ENSOUL_MAX_IN_FLIGHT") ?? DEFAULT_LIMITS.maxInFlight,
+    idleTimeoutMs: overrides.limits?.idleTimeoutMs ?? envNumber(env, "ENSOUL_IDLE_TIMEOUT_MS") ?? DEFAULT_LIMITS.idleTimeoutMs,
+    helloTimeoutMs:
+      overrides.limits?.helloTimeoutMs ?? envNumber(env, "ENSOUL_HELLO_TIMEOUT_MS") ?? DEFAULT_LIMITS.helloTimeoutMs,
+  };
+  positiveInt(limits.maxFrameBytes, "maxFrameBytes", 256 * 1024 * 1024);
+  positiveInt(limits.maxInFlight, "maxInFlight", 100_000);
+  positiveInt(limits.idleTimeoutMs, "idleTimeoutMs");
+  positiveInt(limits.helloTimeoutMs, "helloTimeoutMs");
+  const port = overrides.port ?? envNumber(env, "ENSOUL_PORT") ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new EnsoulError("INVALID_ARGUMENT", `port must be 0-65535, got ${port}`, { field: "port" });
+  }
+  return {
+    mode: modeText,
+    host: overrides.host ?? env["ENSOUL_HOST"] ?? "127.0.0.1",
+    port,
+    dataDir: path.resolve(overrides.dataDir ?? env["ENSOUL_DATA_DIR"] ?? ".ensoul"),
+    allowInsecureRemote: overrides.allowInsecureRemote ?? env["ENSOUL_ALLOW_INSECURE_REMOTE"] === "1",
+    limits,
+    logLevel: overrides.logLevel ?? env["ENSOUL_LOG_LEVEL"] ?? "info",
+  };
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
