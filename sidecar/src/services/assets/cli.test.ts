@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalChunkStore } from "./chunk-store.js";
 import { EXIT_FAILED, EXIT_USAGE, registerStoreCommands } from "./cli.js";
+import { serveChunkStore } from "./http-store.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "ensoul-store-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -28,7 +29,7 @@ async function ensoul(...args: string[]): Promise<{ exitCode: number; out: strin
 }
 
 describe("ensoul store commands", () => {
-  it("make, list-chunks, verify and extract with a seed, with casync-like flags", async () => {
+  it("make, list-chunks, verify, extract with a seed and from a chunk server, with casync-like flags", async () => {
     const dir = mkdtempSync(path.join(work, "a-"));
     const store = path.join(dir, "store");
     const data = randomBytes(600_000);
@@ -55,6 +56,15 @@ describe("ensoul store commands", () => {
     const [, fromSeed, fromStore] = /(\d+) from seed .* (\d+) from store/.exec(ex.out) ?? [];
     expect(Number(fromSeed)).toBeGreaterThan(0);
     expect(Number(fromSeed) + Number(fromStore)).toBe(data.length);
+
+    const server = await serveChunkStore({ store });
+    try {
+      const remote = await ensoul("extract", "--store", server.url, "--no-seed-output", `${dir}/v2.caibx`, `${dir}/remote.bin`);
+      expect(remote.exitCode).toBe(0);
+      expect(readFileSync(`${dir}/remote.bin`).equals(data)).toBe(true);
+    } finally {
+      await server.close();
+    }
 
     rmSync(new LocalChunkStore(store).chunkPath(ids[0]!));
     const bad = await ensoul("verify", "--store", store, `${dir}/v2.caibx`);

@@ -13,11 +13,13 @@ import { extractBlob } from "./extract.js";
 import { type ChunkDigest } from "./index-format.js";
 import { collectGarbage, listChunks, verifyIndex } from "./maintenance.js";
 import { makeBlobIndex } from "./make.js";
+import { HttpChunkSource, serveChunkStore } from "./http-store.js";
+import type { ChunkSource } from "./chunk-store.js";
 
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 /** Error fields that mean the command line itself was wrong (exit 2 rather than 1). */
-const FLAG_FIELDS = new Set(["chunk_size", "digest", "keep"]);
+const FLAG_FIELDS = new Set(["chunk_size", "digest", "keep", "listen"]);
 /** casync's default store when `--store` is not given. */
 const DEFAULT_STORE = "default.castr";
 
@@ -53,7 +55,7 @@ function withStore(cmd: Command): Command {
   return cmd.option("--store <dir>", "chunk store directory", DEFAULT_STORE);
 }
 
-/** Adds `store make|extract|verify|list-chunks|gc` to `program`. */
+/** Adds `store make|extract|verify|list-chunks|gc|serve` to `program`. */
 export function registerStoreCommands(program: Command): Command {
   const store = program.command("store").description("casync/desync-compatible content-addressed chunk store");
 
@@ -73,7 +75,7 @@ export function registerStoreCommands(program: Command): Command {
     );
 
   withStore(store.command("extract"))
-    .description("rebuild a blob from its index, reusing chunks found in seed files")
+    .description("rebuild a blob from its index, reusing chunks found in seed files (--store may be an http(s) URL)")
     .argument("<index>", "the .caibx to read")
     .argument("<output>", "the file to write (replaced only when complete)")
     .option("--seed <file>", "a file that may hold some chunks (repeatable)", collect, [] as string[])
@@ -81,7 +83,8 @@ export function registerStoreCommands(program: Command): Command {
     .action(
       action(async (cmd, index: string, output: string) => {
         const o = cmd.opts<{ store: string; seed: string[]; seedOutput: boolean }>();
-        const r = await extractBlob({ index, store: o.store, output, seeds: o.seed, seedOutput: o.seedOutput });
+        const source: string | ChunkSource = /^https?:\/\//.test(o.store) ? new HttpChunkSource(o.store) : o.store;
+        const r = await extractBlob({ index, store: source, output, seeds: o.seed, seedOutput: o.seedOutput });
         print(cmd, `${output}: ${r.blobBytes} bytes, ${r.bytesFromSeed} from seed (${r.chunksFromSeed} chunks), ${r.bytesFromStore} from store (${r.chunksFromStore} chunks)`);
       }),
     );
@@ -121,6 +124,24 @@ export function registerStoreCommands(program: Command): Command {
         const o = cmd.opts<{ store: string; dryRun?: boolean }>();
         const r = await collectGarbage({ store: o.store, keep, dryRun: o.dryRun === true });
         print(cmd, `${o.dryRun ? "would remove" : "removed"} ${r.removedChunks} chunks (${r.removedBytes} bytes), kept ${r.keptChunks}`);
+      }),
+    );
+
+  withStore(store.command("serve"))
+    .description("serve the store over HTTP in desync's chunk-server layout until interrupted")
+    .option("--listen <host:port>", "address to listen on", "127.0.0.1:7318")
+    .option("--writable <digest>", "accept verified PUT uploads with this chunk digest")
+    .action(
+      action(async (cmd) => {
+        const o = cmd.opts<{ store: string; listen: string; writable?: string }>();
+        const m = /^(.*):(\d+)$/.exec(o.listen);
+        if (m === null) throw new EnsoulError("INVALID_ARGUMENT", `--listen wants HOST:PORT, got "${o.listen}"`, { field: "listen" });
+        const writableDigest = o.writable === undefined ? undefined : parseDigest(o.writable);
+        const server = await serveChunkStore({ store: o.store, host: m[1]!, port: Number(m[2]), writableDigest });
+        print(cmd, `serving ${o.store} at ${server.url}`);
+        const stop = (): void => void server.close();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
       }),
     );
 

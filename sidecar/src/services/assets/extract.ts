@@ -118,7 +118,7 @@ async function loadRun(chunks: IndexChunk[], store: ChunkSource, index: BlobInde
     const r = await pool.load(store.dir, store.name, chunks.map((c) => c.id), chunks.map((c) => c.start), index.digest);
     return [r.data];
   }
-  return Promise.all(
+  const settled = await Promise.allSettled(
     chunks.map(async (c) => {
       const loc = { id: c.id, offset: c.start };
       const packed = await store.getCompressed(c.id);
@@ -126,6 +126,11 @@ async function loadRun(chunks: IndexChunk[], store: ChunkSource, index: BlobInde
       return openChunk(packed, loc, index.digest);
     }),
   );
+  // Report the first failing chunk in blob order, whichever request failed first.
+  return settled.map((s) => {
+    if (s.status === "rejected") throw s.reason;
+    return s.value;
+  });
 }
 
 /** Open seed files, shared by the concurrent reads of one extract. */

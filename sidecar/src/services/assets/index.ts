@@ -4,7 +4,8 @@
  * - `makeBlobIndex` chunks a blob into a store and writes a `.caibx` byte-identical to casync's;
  * - `extractBlob` rebuilds it (seeds first, then the store), hash-checking every chunk and
  *   replacing the target only when complete;
- * - `verifyIndex`, `listChunks`, `collectGarbage` keep a store healthy.
+ * - `verifyIndex`, `listChunks`, `collectGarbage` keep a store healthy;
+ * - `serveChunkStore` serves a store over HTTP in desync's URL layout, `HttpChunkSource` reads one.
  */
 
 export { Chunker, chunkLengths, DEFAULT_CHUNK_SIZES, parseChunkSizes, resolveChunkSizes, type ChunkSizes } from "./chunker.js";
@@ -22,4 +23,5 @@ export { ChunkWorkerPool, sharedChunkPool } from "./chunk-workers.js";
 export { makeBlobIndex, type MakeOptions, type MakeResult } from "./make.js";
 export { extractBlob, readIndexFile, type ExtractOptions, type ExtractResult } from "./extract.js";
 export { collectGarbage, listChunks, verifyIndex, type GcResult, type VerifyResult } from "./maintenance.js";
+export { HttpChunkSource, serveChunkStore, type ChunkServer, type ServeOptions } from "./http-store.js";
 export { registerStoreCommands } from "./cli.js";
