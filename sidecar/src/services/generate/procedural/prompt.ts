@@ -80,16 +80,17 @@ const INSTITUTION = /\b(?:guild|company|house|order|brotherhood|sisterhood|syndi
 /** Reads what a prompt asks for. Unknown words are ignored; nothing here throws. */
 export function readPrompt(prompt: string): PromptFacts {
   const text = normalise(prompt);
+  if (text === "") return { traits: [], motifs: [] };
   const tokens = text.match(/[a-z][a-z'-]*/g) ?? [];
   const words = tokens.map((t) => t.replace(/'s$|'$/, ""));
   const padded = ` ${words.join(" ")} `;
 
   const facts: PromptFacts = { traits: [], motifs: [] };
-  const species = firstMentioned(padded, SPECIES);
+  const species = SPECIES_INDEX.first(words, padded);
   if (species !== undefined) facts.species = species;
-  const role = firstMentioned(padded, ROLES);
+  const role = ROLE_INDEX.first(words, padded);
   if (role !== undefined) facts.role = role;
-  facts.traits = mentionedTraits(padded);
+  facts.traits = mentionedTraits(words, padded);
   const pronouns = readPronouns(words, text);
   if (pronouns !== undefined) facts.pronouns = pronouns;
   const name = readName(prompt);
@@ -122,36 +123,61 @@ function normalise(prompt: string): string {
     .trim();
 }
 
-/** The profile whose keyword appears earliest in the prompt. */
-function firstMentioned<T extends { keywords: readonly string[] }>(padded: string, profiles: readonly T[]): T | undefined {
-  let best: T | undefined;
-  let bestAt = Infinity;
-  for (const profile of profiles) {
-    for (const keyword of profile.keywords) {
-      const at = padded.indexOf(` ${keyword} `);
-      if (at >= 0 && at < bestAt) {
-        bestAt = at;
-        best = profile;
+/**
+ * Where each profile is first mentioned: single-word keywords by a map lookup per prompt word,
+ * the few multi-word ones by searching the padded word string. Built once per profile list.
+ */
+class KeywordIndex<T extends { keywords: readonly string[] }> {
+  private readonly single = new Map<string, T[]>();
+  private readonly phrases: { padded: string; profile: T }[] = [];
+
+  constructor(private readonly profiles: readonly T[]) {
+    for (const profile of profiles) {
+      for (const keyword of profile.keywords) {
+        if (keyword.includes(" ")) this.phrases.push({ padded: ` ${keyword} `, profile });
+        else this.single.set(keyword, [...(this.single.get(keyword) ?? []), profile]);
       }
     }
   }
-  return best;
+
+  /** Each mentioned profile with the character offset of its first mention in `padded`. */
+  mentions(words: readonly string[], padded: string): Map<T, number> {
+    const found = new Map<T, number>();
+    let offset = 1;
+    for (const word of words) {
+      for (const profile of this.single.get(word) ?? []) if (!found.has(profile)) found.set(profile, offset);
+      offset += word.length + 1;
+    }
+    for (const { padded: phrase, profile } of this.phrases) {
+      const at = padded.indexOf(phrase);
+      if (at >= 0 && at + 1 < (found.get(profile) ?? Infinity)) found.set(profile, at + 1);
+    }
+    return found;
+  }
+
+  /** The profile mentioned earliest. */
+  first(words: readonly string[], padded: string): T | undefined {
+    let best: T | undefined;
+    let bestAt = Infinity;
+    for (const [profile, at] of this.mentions(words, padded)) {
+      if (at < bestAt || (at === bestAt && this.profiles.indexOf(profile) < this.profiles.indexOf(best!))) {
+        best = profile;
+        bestAt = at;
+      }
+    }
+    return best;
+  }
 }
 
+const SPECIES_INDEX = new KeywordIndex(SPECIES);
+const ROLE_INDEX = new KeywordIndex(ROLES);
+const TRAIT_INDEX = new KeywordIndex(TRAITS);
+
 /** Traits in prompt order, dropping any that contradicts one named earlier. */
-function mentionedTraits(padded: string): TraitProfile[] {
-  const found: { trait: TraitProfile; at: number }[] = [];
-  for (const trait of TRAITS) {
-    let at = Infinity;
-    for (const keyword of trait.keywords) {
-      const i = padded.indexOf(` ${keyword} `);
-      if (i >= 0 && i < at) at = i;
-    }
-    if (at !== Infinity) found.push({ trait, at });
-  }
-  found.sort((a, b) => a.at - b.at);
+function mentionedTraits(words: readonly string[], padded: string): TraitProfile[] {
+  const found = [...TRAIT_INDEX.mentions(words, padded)].sort((a, b) => a[1] - b[1]);
   const kept: TraitProfile[] = [];
-  for (const { trait } of found) {
+  for (const [trait] of found) {
     if (kept.some((k) => k.opposite === trait.id || trait.opposite === k.id)) continue;
     kept.push(trait);
   }
