@@ -73,7 +73,7 @@ export interface GodotRun {
   tests: TestResult[];
   summary: TestSummary | null;
   durationMs: number;
-  /** Where the screenshot was written, when asked for. */
+  /** Where the screenshot was written; null when none was asked for or it failed (see stderr). */
   screenshotPath: string | null;
 }
 
@@ -138,6 +138,7 @@ export class GodotHarness {
     let exitCode: number | null = null;
     let engineFailure: string | null = null;
     let timedOut = false;
+    let screenshotPath: string | null = null;
     try {
       if (options.viewport) await page.setViewportSize(options.viewport);
       let endRun: () => void = () => {};
@@ -177,7 +178,15 @@ export class GodotHarness {
       });
       await Promise.race([ended, expired]);
       clearTimeout(timer);
-      if (options.screenshotPath) await writeFile(options.screenshotPath, await page.screenshot({ type: "png", timeout: 5_000 }));
+      if (options.screenshotPath) {
+        try {
+          await writeFile(options.screenshotPath, await page.screenshot({ type: "png", timeout: 5_000 }));
+          screenshotPath = options.screenshotPath;
+        } catch (err) {
+          // e.g. a page spinning in GDScript never paints again: say so, keep the run's verdict.
+          stderr.push(`HARNESS: no screenshot: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+        }
+      }
     } finally {
       this.server.removePack(packName);
       await page.close({ runBeforeUnload: false });
@@ -192,7 +201,7 @@ export class GodotHarness {
       timeoutMs,
       durationMs: Date.now() - started,
       expectTests: options.expectTests ?? usesRunner,
-      screenshotPath: options.screenshotPath ?? null,
+      screenshotPath,
     });
   }
 
@@ -226,6 +235,7 @@ function judgeRun(raw: RawRun): GodotRun {
   const failed = tests.filter((t) => !t.passed);
   let failure: string | null = null;
   if (raw.engineFailure !== null) failure = raw.engineFailure;
+  else if (raw.timedOut && raw.stdout.length === 0) failure = `timed out: the engine printed nothing within ${raw.timeoutMs} ms (did not boot)`;
   else if (raw.timedOut) failure = `timed out: the engine did not exit within ${raw.timeoutMs} ms`;
   else if (scriptErrors.length > 0) failure = scriptErrors[0]!;
   else if (failed.length > 0) failure = `${failed.length} of ${tests.length} tests failed; first: ${failed[0]!.id}: ${failed[0]!.message}`;
