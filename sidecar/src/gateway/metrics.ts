@@ -6,6 +6,27 @@ export interface RequestTimer {
   done(code: string): void;
 }
 
+export class BoundMethodMetrics {
+  private readonly byCode = new Map<string, { inc(): void }>();
+
+  constructor(
+    private readonly requests: Counter<"service" | "method" | "transport" | "code">,
+    private readonly latency: { observe(value: number): void },
+    private readonly labels: [string, string, string],
+  ) {}
+
+  /** Records one finished request that started at `startMs` (performance.now()). */
+  record(code: string, startMs: number): void {
+    this.latency.observe((performance.now() - startMs) / 1000);
+    let counter = this.byCode.get(code);
+    if (!counter) {
+      counter = this.requests.labels(...this.labels, code);
+      this.byCode.set(code, counter);
+    }
+    counter.inc();
+  }
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<"service" | "method" | "transport" | "code">;
@@ -41,16 +62,26 @@ export class GatewayMetrics {
     });
   }
 
-  /** Starts timing a request; bound label children keep the hot path free of label hashing. */
+  private readonly bound = new Map<string, BoundMethodMetrics>();
+
+  /**
+   * The metric children of one method and transport, bound once: label hashing on every
+   * request would cost more than a Ping itself.
+   */
+  forMethod(service: string, method: string, transport: "ws" | "http"): BoundMethodMetrics {
+    const key = `${service}/${method}/${transport}`;
+    let bound = this.bound.get(key);
+    if (!bound) {
+      bound = new BoundMethodMetrics(this.requests, this.latency.labels(service, method, transport), [service, method, transport]);
+      this.bound.set(key, bound);
+    }
+    return bound;
+  }
+
+  /** Starts timing a request. */
   startRequest(service: string, method: string, transport: "ws" | "http"): RequestTimer {
-    const start = process.hrtime.bigint();
-    const latency = this.latency.labels(service, method, transport);
-    const requests = this.requests;
-    return {
-      done(code: string): void {
-        latency.observe(Number(process.hrtime.bigint() - start) / 1e9);
-        requests.labels(service, method, transport, code).inc();
-      },
-    };
+    const bound = this.forMethod(service, method, transport);
+    const start = performance.now();
+    return { done: (code: string) => bound.record(code, start) };
   }
 }

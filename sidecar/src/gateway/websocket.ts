@@ -41,8 +41,29 @@ function idFromRawFrame(bytes: Uint8Array): number {
   return 0;
 }
 
-function idKey(id: Id | undefined): string {
-  return id === undefined ? "0" : id.toString();
+/** A map key for a request id: a number (ids past 2^53 may collide, which only weakens duplicate detection). */
+function idKey(id: Id | undefined): number {
+  if (id === undefined) return 0;
+  return typeof id === "number" ? id : id.toNumber();
+}
+
+/** One request in flight; its AbortController is made only if a handler asks for the signal. */
+class InFlight {
+  private controller: AbortController | undefined;
+  private aborted = false;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  abort(): void {
+    this.aborted = true;
+    this.controller?.abort();
+  }
 }
 
 export class WebSocketSession {
@@ -51,7 +72,7 @@ export class WebSocketSession {
   private principal: Principal | undefined;
   private clientMaxFrameBytes: number;
   private readonly pending: RawData[] = [];
-  private readonly inFlight = new Map<string, AbortController>();
+  private readonly inFlight = new Map<number, InFlight>();
   private readonly helloTimer: NodeJS.Timeout;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
@@ -93,7 +114,7 @@ export class WebSocketSession {
     if (this.state === "closed") return;
     this.state = "closed";
     this.stopTimers();
-    for (const controller of this.inFlight.values()) controller.abort();
+    for (const state of this.inFlight.values()) state.abort();
     this.inFlight.clear();
     this.deps.metrics.connections.dec();
   }
@@ -213,44 +234,62 @@ export class WebSocketSession {
       );
       return;
     }
-    const timer = this.deps.metrics.startRequest(method.service, method.name, "ws");
+    const metrics = this.deps.metrics.forMethod(method.service, method.name, "ws");
+    const startMs = performance.now();
     const principal = this.principal!;
     try {
       authorize(principal, method);
     } catch (err) {
-      timer.done("PERMISSION_DENIED");
+      metrics.record("PERMISSION_DENIED", startMs);
       this.sendError(id, toEnsoulError(err));
       return;
     }
-    const controller = new AbortController();
-    this.inFlight.set(key, controller);
+    const state = new InFlight();
+    this.inFlight.set(key, state);
     const ctx: CallContext = {
       principal,
       requestId: `${this.id}:${key}`,
-      signal: controller.signal,
+      get signal() {
+        return state.signal;
+      },
       log: this.log,
     };
-    this.call(method, envelope[body] as BodyOf<BodyName>, ctx, id).then(
-      () => {
-        this.inFlight.delete(key);
-        timer.done("OK");
-      },
-      (err: unknown) => {
-        this.inFlight.delete(key);
-        const e = toEnsoulError(err);
-        timer.done(e.code);
-        if (e.code === "INTERNAL") this.log.error({ err, requestId: ctx.requestId }, "request failed");
-        this.sendError(id, e);
-      },
-    );
-  }
-
-  private async call(method: Method, request: BodyOf<BodyName>, ctx: CallContext, id: Id): Promise<void> {
+    const finish = (err?: unknown): void => {
+      this.inFlight.delete(key);
+      if (err === undefined) {
+        metrics.record("OK", startMs);
+        return;
+      }
+      const e = toEnsoulError(err);
+      metrics.record(e.code, startMs);
+      if (e.code === "INTERNAL") this.log.error({ err, requestId: ctx.requestId }, "request failed");
+      this.sendError(id, e);
+    };
+    const request = envelope[body] as BodyOf<BodyName>;
     if (!method.streaming) {
-      const reply = await method.handle(request, ctx);
-      this.send({ replyTo: id, [method.response]: reply } as Envelope);
+      // Synchronous handlers (Ping, most planner calls) answer without a trip through the microtask queue.
+      let reply: ReturnType<typeof method.handle>;
+      try {
+        reply = method.handle(request, ctx);
+      } catch (err) {
+        finish(err);
+        return;
+      }
+      if (reply instanceof Promise) {
+        reply.then((r) => {
+          this.send({ replyTo: id, [method.response]: r } as Envelope);
+          finish();
+        }, finish);
+      } else {
+        this.send({ replyTo: id, [method.response]: reply } as Envelope);
+        finish();
+      }
       return;
     }
+    this.stream(method, request, ctx, id).then(() => finish(), finish);
+  }
+
+  private async stream(method: Method & { streaming: true }, request: BodyOf<BodyName>, ctx: CallContext, id: Id): Promise<void> {
     let frames = 0;
     const sink: StreamSink = {
       send: (body, message) => {
@@ -290,7 +329,7 @@ export class WebSocketSession {
     this.sendError(replyTo, new EnsoulError(code, message, { field }));
     this.state = "closed";
     this.stopTimers();
-    for (const controller of this.inFlight.values()) controller.abort();
+    for (const state of this.inFlight.values()) state.abort();
     this.inFlight.clear();
     this.deps.metrics.connections.dec();
     this.socket.close(closeCode, message.slice(0, 120));
