@@ -45,14 +45,15 @@ export function declareBlocksActions(domain: Domain): Domain {
   return domain.declareActions(pickup, unstack, putdown, stack);
 }
 
+type Pos = ReadonlyMap<Arg, Value>;
+const NO_GOALS: Pos = new Map();
+
 /** True when b1 and every block below it are where the goal wants them (or have no goal). */
-export function isDone(b1: Value, state: State, mgoal: Multigoal): boolean {
-  const pos = state.varMap("pos")!;
-  const goalPos = mgoal.varMap("pos");
+function isDoneIn(b1: Value, pos: Pos, goalPos: Pos): boolean {
   for (let b = b1; ; ) {
     if (b === "table") return true;
     const here = pos.get(b as Arg);
-    if (goalPos !== undefined && goalPos.has(b as Arg) && goalPos.get(b as Arg) !== here) return false;
+    if (goalPos.has(b as Arg) && goalPos.get(b as Arg) !== here) return false;
     if (here === "table") return true;
     b = here as Value;
   }
@@ -60,38 +61,39 @@ export function isDone(b1: Value, state: State, mgoal: Multigoal): boolean {
 
 export type BlockStatus = "done" | "inaccessible" | "move-to-table" | "move-to-block" | "waiting";
 
-/** Why (and whether) block b1 must move; see GTPyhop's blocks examples for the reasoning. */
-export function status(b1: Arg, state: State, mgoal: Multigoal): BlockStatus {
-  if (isDone(b1, state, mgoal)) return "done";
-  if (!state.get("clear", b1)) return "inaccessible";
-  const goalPos = mgoal.varMap("pos");
-  const target = goalPos === undefined ? undefined : goalPos.get(b1);
+// The status test reads three maps many times per method call; it takes them once, not per read.
+function statusIn(b1: Arg, pos: Pos, clear: Pos, goalPos: Pos): BlockStatus {
+  if (isDoneIn(b1, pos, goalPos)) return "done";
+  if (!clear.get(b1)) return "inaccessible";
+  const target = goalPos.get(b1);
   if (target === undefined || target === "table") return "move-to-table";
-  if (isDone(target, state, mgoal) && state.get("clear", target as Arg)) return "move-to-block";
+  if (isDoneIn(target, pos, goalPos) && clear.get(target as Arg)) return "move-to-block";
   return "waiting";
 }
 
-/** The clear blocks, in the state's order. */
-export function allClearBlocks(state: State): Arg[] {
-  const out: Arg[] = [];
-  for (const [b, c] of state.varMap("clear") ?? []) if (c === true) out.push(b);
-  return out;
+/** Why (and whether) block b1 must move; see GTPyhop's blocks examples for the reasoning. */
+export function status(b1: Arg, state: State, mgoal: Multigoal): BlockStatus {
+  return statusIn(b1, state.varMap("pos") ?? NO_GOALS, state.varMap("clear") ?? NO_GOALS, mgoal.varMap("pos") ?? NO_GOALS);
 }
 
 /**
  * The block-stacking choice all three blocks domains share: the first clear block that can go
  * to its final place (or must go to the table), else the first waiting block not on the table.
- * Returns the block and where to put it, or null when every block is done.
+ * Returns the block and where to put it, or null when every block is done. Clear blocks are
+ * visited in the state's order, as GTPyhop's `all_clear_blocks` lists them.
  */
 export function nextMove(s: State, mgoal: Multigoal): [Arg, Value] | null {
-  const clear = allClearBlocks(s);
-  for (const x of clear) {
-    const xstat = status(x, s, mgoal);
-    if (xstat === "move-to-block") return [x, mgoal.get("pos", x)!];
+  const pos = s.varMap("pos") ?? NO_GOALS;
+  const clear = s.varMap("clear") ?? NO_GOALS;
+  const goalPos = mgoal.varMap("pos") ?? NO_GOALS;
+  for (const [x, c] of clear) {
+    if (c !== true) continue;
+    const xstat = statusIn(x, pos, clear, goalPos);
+    if (xstat === "move-to-block") return [x, goalPos.get(x)!];
     if (xstat === "move-to-table") return [x, "table"];
   }
-  for (const x of clear) {
-    if (status(x, s, mgoal) === "waiting" && s.get("pos", x) !== "table") return [x, "table"];
+  for (const [x, c] of clear) {
+    if (c === true && pos.get(x) !== "table" && statusIn(x, pos, clear, goalPos) === "waiting") return [x, "table"];
   }
   return null;
 }

@@ -1,0 +1,85 @@
+/**
+ * States, todo lists and plans as JSON, the way they travel over the wire:
+ *   state  { "loc": { "alice": "home" }, "pos": [[1, "table"], [2, 1]], "flag": 3 }
+ *          (a variable is an object, a list of [argument, value] pairs where arguments are
+ *          numbers, or one value for a variable without arguments)
+ *   todo   [ ["travel", "alice", "park"], { "multigoal": "g1", "vars": { "pos": { "a": "b" } } } ]
+ *   plan   [ ["walk", "alice", "home", "park"], ... ]
+ */
+import { EnsoulError } from "../../lib/errors.js";
+import type { Plan, TaskArg, TodoItem } from "./domain.js";
+import { Multigoal, SCALAR_ARG, State, type Arg, type Value } from "./state.js";
+
+function isValue(v: unknown): v is Value {
+  return v === null || typeof v === "string" || (typeof v === "number" && Number.isFinite(v)) || typeof v === "boolean";
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** One variable: `{arg: value}`, `[[arg, value], ...]` or a bare value (argument ""). */
+export function variableFromJson(v: unknown, field: string): Map<Arg, Value> {
+  const bad = (why: string) => new EnsoulError("INVALID_ARGUMENT", `${field}: ${why}`, { field });
+  if (isValue(v)) return new Map([[SCALAR_ARG, v]]);
+  if (Array.isArray(v)) {
+    const m = new Map<Arg, Value>();
+    v.forEach((pair, i) => {
+      if (!Array.isArray(pair) || pair.length !== 2) throw bad(`entry ${i} must be an [argument, value] pair`);
+      const [arg, value] = pair as unknown[];
+      if (!(typeof arg === "string" || (typeof arg === "number" && Number.isFinite(arg)))) throw bad(`entry ${i}: an argument is a string or a number`);
+      if (!isValue(value)) throw bad(`entry ${i}: a value is a string, number, boolean or null`);
+      m.set(arg, value);
+    });
+    return m;
+  }
+  if (isPlainObject(v)) {
+    const m = new Map<Arg, Value>();
+    for (const [arg, value] of Object.entries(v)) {
+      if (!isValue(value)) throw bad(`${arg}: a value is a string, number, boolean or null`);
+      m.set(arg, value);
+    }
+    return m;
+  }
+  throw bad("a variable is an object, a list of [argument, value] pairs, or a value");
+}
+
+function bindingsFromJson(doc: unknown, field: string): Map<string, Map<Arg, Value>> {
+  if (!isPlainObject(doc)) throw new EnsoulError("INVALID_ARGUMENT", `${field} must be an object of state variables`, { field });
+  const vars = new Map<string, Map<Arg, Value>>();
+  for (const [name, v] of Object.entries(doc)) vars.set(name, variableFromJson(v, `${field}.${name}`));
+  return vars;
+}
+
+export function stateFromJson(doc: unknown, name = "state", field = "state"): State {
+  return new State(name, bindingsFromJson(doc, field));
+}
+
+export function multigoalFromJson(doc: unknown, field = "multigoal"): Multigoal {
+  if (!isPlainObject(doc) || typeof doc.multigoal !== "string") {
+    throw new EnsoulError("INVALID_ARGUMENT", `${field} must be { "multigoal": name, "vars": {...} }`, { field });
+  }
+  return new Multigoal(doc.multigoal, bindingsFromJson(doc.vars ?? {}, `${field}.vars`));
+}
+
+export function todoFromJson(doc: unknown, field = "todo"): TodoItem[] {
+  if (!Array.isArray(doc)) throw new EnsoulError("INVALID_ARGUMENT", `${field} must be a list`, { field });
+  return doc.map((item, i): TodoItem => {
+    const f = `${field}[${i}]`;
+    if (isPlainObject(item)) return multigoalFromJson(item, f);
+    if (!Array.isArray(item) || item.length === 0 || typeof item[0] !== "string") {
+      throw new EnsoulError("INVALID_ARGUMENT", `${f} must be [name, args...] or a multigoal`, { field: f });
+    }
+    const args = item.slice(1).map((a: unknown, j): TaskArg => {
+      if (isValue(a)) return a;
+      if (isPlainObject(a)) return multigoalFromJson(a, `${f}[${j + 1}]`);
+      throw new EnsoulError("INVALID_ARGUMENT", `${f}[${j + 1}] must be a value or a multigoal`, { field: `${f}[${j + 1}]` });
+    });
+    return [item[0], ...args] as const;
+  });
+}
+
+/** A plan as JSON: each action `[name, args...]` (a multigoal argument becomes its name). */
+export function planToJson(plan: Plan): Array<Array<Value>> {
+  return plan.map((t) => t.map((x) => (x instanceof Multigoal ? x.name : x)));
+}
