@@ -29,10 +29,15 @@ describe("GodotHarness in the real engine", () => {
     await rm(scratch, { recursive: true, force: true });
   });
 
-  it("passes a test script with asserts, a class_name from another file and an awaited timer", async () => {
+  it("passes the test script testPaths names: asserts, a class_name from another file, awaits", async () => {
     const screenshotPath = join(scratch, "passing.png");
     const run = await godot.run({
-      files: [await fixture("test_passing.gd"), await fixture("fixture_helper.gd", "lib/fixture_helper.gd")],
+      files: [
+        await fixture("test_passing.gd"),
+        await fixture("fixture_helper.gd", "lib/fixture_helper.gd"),
+        await fixture("test_failing.gd"),
+      ],
+      testPaths: ["res://tests/test_passing.gd"],
       screenshotPath,
       viewport: { width: 320, height: 200 },
     });
@@ -43,8 +48,9 @@ describe("GodotHarness in the real engine", () => {
       ["test_bytes", true],
       ["test_awaited_timer", true],
       ["test_class_name_of_other_file_is_known", true],
+      ["test_other_asserts", true],
     ]);
-    expect(run.summary).toEqual({ passed: 4, failed: 0, total: 4 });
+    expect(run.summary).toEqual({ passed: 5, failed: 0, total: 5 });
     expect(run.stdout[0]).toMatch(/^Godot Engine v4\.6\./);
 
     const png = await readFile(screenshotPath);
@@ -53,16 +59,21 @@ describe("GodotHarness in the real engine", () => {
   });
 
   it("reports each failing test with its message, and the failure count as exit code", async () => {
-    const run = await godot.run({ files: [await fixture("test_failing.gd")] });
+    const run = await godot.run({ files: [await fixture("test_failing.gd"), await fixture("test_not_ensoul.gd")] });
     expect(run.ok).toBe(false);
-    expect(run.exitCode).toBe(3);
+    expect(run.exitCode).toBe(5);
     const byName = new Map(run.tests.map((t) => [t.name, t]));
     expect(byName.get("test_wrong_sum")).toMatchObject({ passed: false, message: "arithmetic: expected 5, got 4" });
     expect(byName.get("test_bytes_differ")?.message).toContain("bytes differ at offset 1");
     expect(byName.get("test_passes_beside_failures")?.passed).toBe(true);
     expect(byName.get("test_never_finishes")).toMatchObject({ passed: false, message: "timed out after 0.5 s" });
-    expect(run.summary).toEqual({ passed: 1, failed: 3, total: 4 });
-    expect(run.failure).toMatch(/^3 of 4 tests failed; first: tests\/test_failing\.gd::test_wrong_sum: arithmetic/);
+    expect(byName.get("test_type_mismatch")?.message).toBe('expected 1, got "1"');
+    expect(run.tests.find((t) => t.script === "tests/test_not_ensoul.gd")).toMatchObject({
+      passed: false,
+      message: "the script does not extend EnsoulTest",
+    });
+    expect(run.summary).toEqual({ passed: 1, failed: 5, total: 6 });
+    expect(run.failure).toMatch(/^5 of 6 tests failed; first: tests\/test_failing\.gd::test_wrong_sum: arithmetic/);
     expect(() => assertRunPassed(run)).toThrow(GodotRunFailedError);
   });
 
