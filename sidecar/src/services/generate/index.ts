@@ -17,6 +17,8 @@ export { CHARACTER_FIELDS, CHARACTER_SCHEMA_VERSION } from "./character.js";
 export type { CharacterRequest, GeneratorKind } from "./request.js";
 export { checkCharacterRequest, GENERATOR_KINDS } from "./request.js";
 export { characterSchema, isValidCharacter, validateCharacter } from "./schema.js";
+export type { PlannerTodoItem, PlannerValue } from "./planning.js";
+export { goalTodo, methodPreferences, plannerValue, routineAt } from "./planning.js";
 export type { GenerateDelta } from "./stream.js";
 export { characterDeltas, collectCharacter } from "./stream.js";
 
