@@ -1,8 +1,8 @@
 /**
  * `npm run bench:store`: the asset store against casync on the same corpus in the same run.
  *
- * Corpus: a tar of the project's node_modules (mixed text and binaries), cut to BENCH_STORE_MB
- * (default 192) MiB, and as much random data. For each: `sha256sum` and `zstd -3` (one thread)
+ * Corpus: a tar of the project's node_modules (mixed text and binaries; BENCH_STORE_TREE names
+ * another folder), cut to BENCH_STORE_MB (default 192) MiB, and as much random data. For each: `sha256sum` and `zstd -3` (one thread)
  * as the machine's limit, `casync make`/`extract` vs ours (MB/s, chunk count, identical index),
  * and the dedup of a copy with a few insertions. Prints ratios ours/casync (goal: make ≥ 2×,
  * extract ≥ 1×).
@@ -40,9 +40,12 @@ function sh(cmd: string, args: string[], stdoutTo?: string): void {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed with ${r.status}`);
 }
 
+/** The folder whose tar is the mixed corpus (BENCH_STORE_TREE; default the project's node_modules). */
+const corpusTree = process.env["BENCH_STORE_TREE"] ?? path.join(repoRoot, "node_modules");
+
 function mixedCorpus(file: string): void {
-  const tar = spawnSync("sh", ["-c", `tar cf - --sort=name node_modules 2>/dev/null | head -c ${corpusMiB * MIB}`], {
-    cwd: repoRoot,
+  const tar = spawnSync("sh", ["-c", `tar cf - --sort=name ${path.basename(corpusTree)} 2>/dev/null | head -c ${corpusMiB * MIB}`], {
+    cwd: path.dirname(corpusTree),
     maxBuffer: (corpusMiB + 1) * MIB,
   });
   const fd = openSync(file, "w");
@@ -113,7 +116,7 @@ try {
   mixedCorpus(mixed);
   const random = path.join(work, "random.bin");
   randomCorpus(random);
-  await benchCorpus("mixed (tar of node_modules)", mixed);
+  await benchCorpus(`mixed (tar of ${corpusTree})`, mixed);
   await benchCorpus("random", random);
   await sharedChunkPool().close();
 } finally {
