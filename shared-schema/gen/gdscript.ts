@@ -27,7 +27,7 @@ interface ScalarRule {
 
 const int64Json = (v: string): string => `str(${v})`;
 const uint64Json = (v: string): string => `String.num_uint64(${v})`;
-const floatJson = (v: string): string => `_json_float(${v})`;
+const floatJson = (v: string): string => `_Json.number(${v})`;
 
 const SCALARS: Record<string, ScalarRule> = {
   double: { wire: 1, gdType: "float", defaultValue: "0.0", write: (v) => `w.float64(${v})`, read: "r.float64()", json: floatJson, packable: true },
@@ -123,7 +123,7 @@ function gdType(kind: FieldKind): string {
 
 function jsonOf(kind: FieldKind, v: string): string {
   if (kind.kind === "message") return `${v}.to_dict()`;
-  if (kind.kind === "enum") return `_json_enum(${kind.enumName}, ${v})`;
+  if (kind.kind === "enum") return `_Json.enum_name(${kind.enumName}, ${v})`;
   return kind.rule.json(v);
 }
 
@@ -409,17 +409,18 @@ static func last_decode_error() -> String:
 	return _Reader.last_error
 
 
-static func _json_float(v: float) -> Variant:
-	if is_nan(v):
-		return "NaN"
-	if is_inf(v):
-		return "Infinity" if v > 0 else "-Infinity"
-	return v
+## Values in the protobuf JSON mapping.
+class _Json extends RefCounted:
+	static func number(v: float) -> Variant:
+		if is_nan(v):
+			return "NaN"
+		if is_inf(v):
+			return "Infinity" if v > 0 else "-Infinity"
+		return v
 
-
-static func _json_enum(names: Dictionary, v: int) -> Variant:
-	var name = names.find_key(v)
-	return name if name != null else v
+	static func enum_name(names: Dictionary, v: int) -> Variant:
+		var name: Variant = names.find_key(v)
+		return name if name != null else v
 
 
 ## Writes protobuf wire bytes.

@@ -147,7 +147,7 @@ export const VECTORS: Vector[] = [
       },
     },
   },
-  { name: "envelope_empty_body", type: "ensoul.v1.Envelope", value: { id: "0", serverInfoRequest: {} } },
+  { name: "envelope_empty_body", type: "ensoul.v1.Envelope", value: { serverInfoRequest: {} } },
 ];
 
 /** Encodes each vector with protobufjs; returns the file name → content map. */

@@ -17,17 +17,18 @@ static func last_decode_error() -> String:
 	return _Reader.last_error
 
 
-static func _json_float(v: float) -> Variant:
-	if is_nan(v):
-		return "NaN"
-	if is_inf(v):
-		return "Infinity" if v > 0 else "-Infinity"
-	return v
+## Values in the protobuf JSON mapping.
+class _Json extends RefCounted:
+	static func number(v: float) -> Variant:
+		if is_nan(v):
+			return "NaN"
+		if is_inf(v):
+			return "Infinity" if v > 0 else "-Infinity"
+		return v
 
-
-static func _json_enum(names: Dictionary, v: int) -> Variant:
-	var name = names.find_key(v)
-	return name if name != null else v
+	static func enum_name(names: Dictionary, v: int) -> Variant:
+		var name: Variant = names.find_key(v)
+		return name if name != null else v
 
 
 ## Writes protobuf wire bytes.
@@ -500,9 +501,9 @@ class Scalars extends RefCounted:
 		if sf64 != 0:
 			d["sf64"] = str(sf64)
 		if fl != 0.0:
-			d["fl"] = _json_float(fl)
+			d["fl"] = _Json.number(fl)
 		if db != 0.0:
-			d["db"] = _json_float(db)
+			d["db"] = _Json.number(db)
 		if flag:
 			d["flag"] = flag
 		if not text.is_empty():
@@ -510,7 +511,7 @@ class Scalars extends RefCounted:
 		if not blob.is_empty():
 			d["blob"] = Marshalls.raw_to_base64(blob)
 		if mood != 0:
-			d["mood"] = _json_enum(Mood, mood)
+			d["mood"] = _Json.enum_name(Mood, mood)
 		return d
 
 
@@ -860,7 +861,7 @@ class Sample extends RefCounted:
 		if not packed_db.is_empty():
 			var items := []
 			for item in packed_db:
-				items.append(_json_float(item))
+				items.append(_Json.number(item))
 			d["packedDb"] = items
 		if not packed_f32.is_empty():
 			var items := []
@@ -875,7 +876,7 @@ class Sample extends RefCounted:
 		if not moods.is_empty():
 			var items := []
 			for item in moods:
-				items.append(_json_enum(Mood, item))
+				items.append(_Json.enum_name(Mood, item))
 			d["moods"] = items
 		if not names.is_empty():
 			var items := []
@@ -919,7 +920,7 @@ class Sample extends RefCounted:
 		if pick == &"pick_inner":
 			d["pickInner"] = (pick_inner if pick_inner != null else Inner.new()).to_dict()
 		if pick == &"pick_mood":
-			d["pickMood"] = _json_enum(Mood, pick_mood)
+			d["pickMood"] = _Json.enum_name(Mood, pick_mood)
 		if pick == &"pick_u64":
 			d["pickU64"] = String.num_uint64(pick_u64)
 		return d

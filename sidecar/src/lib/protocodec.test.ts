@@ -8,6 +8,7 @@ import * as testing from "../generated/ensoul_testing_v1.js";
 import * as v1 from "../generated/ensoul_v1.js";
 import { EnsoulError } from "./errors.js";
 import { messageCodec } from "./protocodec.js";
+import { jsonArbitrary } from "./protocodec.testkit.js";
 
 const VECTOR_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../shared-schema/vectors");
 
@@ -48,70 +49,6 @@ describe("golden vectors through the TypeScript codec", () => {
     });
   }
 });
-
-/** A fast-check arbitrary for the JSON mapping of a message type (depth-limited). */
-function jsonArbitrary(type: protobuf.Type, depth: number): fc.Arbitrary<Record<string, unknown>> {
-  const fields: Record<string, fc.Arbitrary<unknown>> = {};
-  for (const field of type.fieldsArray) {
-    if (field.partOf) continue; // oneof members are added below, at most one each
-    const value = valueArbitrary(field, depth);
-    if (!value) continue;
-    if (field.map) fields[field.name] = fc.dictionary(mapKey(field as unknown as protobuf.MapField), value, { maxKeys: 3 });
-    else if (field.repeated) fields[field.name] = fc.array(value, { maxLength: 4 });
-    else fields[field.name] = value;
-  }
-  const base = fc.record(fields, { requiredKeys: [] });
-  const oneofs = type.oneofsArray.map((oneof) =>
-    fc.oneof(
-      fc.constant({}),
-      ...oneof.fieldsArray
-        .map((f) => [f, valueArbitrary(f, depth)] as const)
-        .filter((pair): pair is readonly [protobuf.Field, fc.Arbitrary<unknown>] => pair[1] !== null)
-        .map(([f, arb]) => arb.map((v) => ({ [f.name]: v }))),
-    ),
-  );
-  return fc.tuple(base, ...oneofs).map(([b, ...os]) => Object.assign({}, b, ...os) as Record<string, unknown>);
-}
-
-function mapKey(field: protobuf.MapField): fc.Arbitrary<string> {
-  if (field.keyType === "string") return fc.string({ maxLength: 6 });
-  if (field.keyType === "bool") return fc.constantFrom("true", "false");
-  return fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String);
-}
-
-function valueArbitrary(field: protobuf.Field, depth: number): fc.Arbitrary<unknown> | null {
-  const resolved = field.resolvedType;
-  if (resolved instanceof protobuf.Type) return depth > 0 ? jsonArbitrary(resolved, depth - 1) : null;
-  if (resolved instanceof protobuf.Enum) return fc.constantFrom(...Object.keys(resolved.values));
-  switch (field.type) {
-    case "int32":
-    case "sint32":
-    case "sfixed32":
-      return fc.integer();
-    case "uint32":
-    case "fixed32":
-      return fc.integer({ min: 0, max: 2 ** 32 - 1 });
-    case "int64":
-    case "sint64":
-    case "sfixed64":
-      return fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String);
-    case "uint64":
-    case "fixed64":
-      return fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String);
-    case "double":
-      return fc.double({ noNaN: true, noDefaultInfinity: true });
-    case "float":
-      return fc.float({ noNaN: true, noDefaultInfinity: true }).map((x) => Math.fround(x));
-    case "bool":
-      return fc.boolean();
-    case "string":
-      return fc.string({ unit: "grapheme", maxLength: 12 });
-    case "bytes":
-      return fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b).toString("base64"));
-    default:
-      return null;
-  }
-}
 
 describe("TypeScript codec properties", () => {
   const sample = testing.codecs.Sample;

@@ -27,17 +27,18 @@ static func last_decode_error() -> String:
 	return _Reader.last_error
 
 
-static func _json_float(v: float) -> Variant:
-	if is_nan(v):
-		return "NaN"
-	if is_inf(v):
-		return "Infinity" if v > 0 else "-Infinity"
-	return v
+## Values in the protobuf JSON mapping.
+class _Json extends RefCounted:
+	static func number(v: float) -> Variant:
+		if is_nan(v):
+			return "NaN"
+		if is_inf(v):
+			return "Infinity" if v > 0 else "-Infinity"
+		return v
 
-
-static func _json_enum(names: Dictionary, v: int) -> Variant:
-	var name = names.find_key(v)
-	return name if name != null else v
+	static func enum_name(names: Dictionary, v: int) -> Variant:
+		var name: Variant = names.find_key(v)
+		return name if name != null else v
 
 
 ## Writes protobuf wire bytes.
@@ -274,7 +275,7 @@ class ErrorMessage extends RefCounted:
 	func to_dict() -> Dictionary:
 		var d := {}
 		if code != 0:
-			d["code"] = _json_enum(ErrorCode, code)
+			d["code"] = _Json.enum_name(ErrorCode, code)
 		if not message.is_empty():
 			d["message"] = message
 		if not field.is_empty():
