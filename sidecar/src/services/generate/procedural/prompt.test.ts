@@ -42,6 +42,7 @@ describe("readPrompt", () => {
     ]);
     expect(readPrompt("a young thief").age).toBe("young");
     expect(readPrompt("a thief with a secret").motifs).toEqual([{ kind: "secret" }]);
+    expect(readPrompt("a cook secretly in love with the duke's daughter").motifs).toEqual([{ kind: "love", target: "the duke's daughter" }]);
     expect(readPrompt("a guard sworn to the Iron Council").motifs).toEqual([{ kind: "loyalty", target: "the Iron Council" }]);
     expect(readPrompt("an orc seeking revenge on his old captain").motifs).toEqual([{ kind: "revenge", target: "old captain", own: true }]);
   });

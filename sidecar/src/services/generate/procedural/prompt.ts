@@ -71,7 +71,8 @@ const MOTIF_RULES: readonly { kind: MotifKind; trigger: RegExp; target?: RegExp 
     trigger: /\b(?:afraid of|fears|terrified of|scared of|frightened of|phobia)\b/,
     target: new RegExp(`\\b(?:afraid of|fears|terrified of|scared of|frightened of)\\s+${OWNER}${TARGET}${STOP}`),
   },
-  { kind: "secret", trigger: /\b(?:secret|secretly|hiding|hides|hidden past|disguised|in disguise)\b/ },
+  // "secretly in love" is a love story, not a secret past.
+  { kind: "secret", trigger: /\b(?:secret|hiding|hides|hidden past|disguised|in disguise)\b|\bsecretly\b(?!\s+(?:in love|loves|pines))/ },
 ];
 
 /** Words in a target that make it an institution, written in title case. */

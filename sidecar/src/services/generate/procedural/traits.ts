@@ -401,7 +401,7 @@ export const TRAITS: readonly TraitProfile[] = [
     methodWeights: { accept: 1, charge_fee: 2, intimidate: 1 },
   },
   {
-    id: "drunkard",
+    id: "hard-drinking",
     keywords: ["drunk", "drunkard", "alcoholic", "drunken", "tipsy", "sot"],
     ideals: ["Freedom. Nobody tells me when to stop."],
     flaws: ["Drinks away every wage.", "Cannot keep a secret after the third cup."],
