@@ -75,6 +75,8 @@ const MOTIF_RULES: readonly { kind: MotifKind; trigger: RegExp; target?: RegExp 
   { kind: "secret", trigger: /\b(?:secret|hiding|hides|hidden past|disguised|in disguise)\b|\bsecretly\b(?!\s+(?:in love|loves|pines))/ },
 ];
 
+const MAX_TARGET_CHARS = 40;
+
 /** Words in a target that make it an institution, written in title case. */
 const INSTITUTION = /\b(?:guild|company|house|order|brotherhood|sisterhood|syndicate|bank|temple|church|crown|watch|league|council|circle|cult|clan|family|college|academy|consortium|crew|gang)\b/;
 
@@ -211,9 +213,12 @@ function readName(prompt: string): string | undefined {
 }
 
 function displayTarget(raw: string, owner: string | undefined): string {
+  // At most five words and 40 characters, so every sentence built around it fits the schema.
   const words = raw.trim().split(/\s+/).slice(0, 5);
+  while (words.length > 1 && words.join(" ").length > MAX_TARGET_CHARS) words.pop();
+  if (words[0]!.length > MAX_TARGET_CHARS) words[0] = words[0]!.slice(0, MAX_TARGET_CHARS);
   let phrase = words.join(" ");
-  if (INSTITUTION.test(phrase)) {
+  if (INSTITUTION.test(raw)) {
     phrase = words.map((w) => (w === "of" || w === "the" ? w : w.charAt(0).toUpperCase() + w.slice(1))).join(" ");
   }
   if (owner === "the" || owner === "a" || owner === "an") return `${owner} ${phrase}`;
