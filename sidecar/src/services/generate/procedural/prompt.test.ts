@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { generateProceduralCharacter } from "../index.js";
 import { validateCharacter } from "../schema.js";
 import { composeCharacter } from "./compose.js";
 import { readPrompt } from "./prompt.js";
@@ -68,6 +69,26 @@ describe("procedural characters from arbitrary prompts", () => {
     fc.assert(
       fc.property(prompt, fc.nat(), (text, seed) => {
         validateCharacter(composeCharacter({ prompt: text, seed, generator: "procedural" }));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("are always schema-valid with any hints a request may carry", () => {
+    const text = (max: number) => fc.string({ minLength: 1, maxLength: max }).filter((t) => t.trim().length > 0);
+    const hints = fc.record(
+      {
+        name: text(60),
+        species: text(40),
+        role: text(40),
+        pronouns: fc.constantFrom("he/him", "she/her", "they/them", "it/its"),
+        level: fc.integer({ min: 1, max: 20 }),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 120 }), fc.nat(), hints, (prompt, seed, extra) => {
+        validateCharacter(generateProceduralCharacter({ prompt, seed, generator: "procedural", ...extra }));
       }),
       { numRuns: 300 },
     );
