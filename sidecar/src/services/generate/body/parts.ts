@@ -154,11 +154,11 @@ function torso(p: BodyParams, f: BodyFrame, sh: ShapeState): PartBuilder {
   const stations: number[][] = [
     [hipJ - 0.045 * s, 0.045 * hipW * s, 0.03 * s, 0.035 * s, 0, 2],
     [hipJ - 0.02 * s, 0.085 * hipW * g * s, 0.05 * g * s, 0.062 * g * s, 0, 2.2],
-    [hipJ + 0.035 * s, 0.095 * hipW * g * s, 0.055 * g * s, 0.066 * g * s, 0, 2.4],
+    [hipJ + 0.035 * s, 0.1 * hipW * g * s, (0.055 * g + 0.012 * belly) * s, 0.066 * g * s, 0, 2.4],
     [
       spineY + 0.012 * s,
       (0.064 + 0.012 * (hipW + shW) + 0.03 * fat + 0.012 * belly) * s,
-      (0.048 + 0.022 * fat + 0.04 * belly) * s,
+      (0.048 + 0.02 * fat + 0.03 * belly) * s,
       (0.05 + 0.006 * fat) * s,
       0,
       2.2,
@@ -166,13 +166,13 @@ function torso(p: BodyParams, f: BodyFrame, sh: ShapeState): PartBuilder {
     [
       chestY + 0.005 * s,
       (0.08 * shW * (1 + 0.06 * m) + 0.018 * fat + 0.006 * belly) * s,
-      (0.056 + 0.012 * fat + 0.016 * belly + 0.006 * m) * s,
+      (0.056 + 0.012 * fat + 0.02 * belly + 0.006 * m) * s,
       (0.054 + 0.004 * fat) * s,
       0,
       2.3,
     ],
     [upperChestY, (0.09 * shW * (1 + 0.1 * m) + 0.01 * fat) * s, (0.06 + 0.014 * m + 0.006 * fat) * s, (0.057 + 0.006 * m) * s, 0, 2.6],
-    [shY - 0.012 * s, 0.1 * shW * (1 + 0.1 * m) * s, (0.05 + 0.006 * m) * s, (0.05 + 0.006 * m) * s, 0, 3],
+    [shY - 0.012 * s, 0.097 * shW * (1 + 0.08 * m) * s, (0.05 + 0.006 * m) * s, (0.05 + 0.006 * m) * s, 0, 2.6],
     [shY + 0.016 * s, 0.072 * shW * (1 + 0.08 * m) * s, 0.04 * s, 0.042 * s, 0, 2.6],
     [neckY, 0.032 * (1 + 0.15 * m) * s, 0.03 * s, 0.034 * s, 0.002 * s, 2],
     [headY, 0.028 * (1 + 0.1 * m) * s, 0.029 * s, 0.031 * s, 0.004 * s, 2],
@@ -235,7 +235,7 @@ function torso(p: BodyParams, f: BodyFrame, sh: ShapeState): PartBuilder {
       // Upper outer torso rides on the shoulder (clavicle) bones; lower outer torso on the thighs.
       const toShoulder =
         0.75 * smoothstep(0.045 * shW * s, 0.095 * shW * s, ax) * smoothstep(chestY + 0.02 * s, shY - 0.01 * s, q[1]);
-      const toLeg = 0.7 * smoothstep(hipJ + 0.03 * s, hipJ - 0.035 * s, q[1]) * smoothstep(0.005 * s, 0.04 * s, ax);
+      const toLeg = 0.7 * smoothstep(hipJ + 0.06 * s, hipJ - 0.05 * s, q[1]) * smoothstep(0.005 * s, 0.045 * s, ax);
       const out = scaleInfluences(base, 1 - toShoulder - toLeg);
       if (toShoulder > 0) out.push([q[0] >= 0 ? leftShoulder : rightShoulder, toShoulder]);
       if (toLeg > 0) out.push([q[0] >= 0 ? leftLeg : rightLeg, toLeg]);
@@ -330,8 +330,10 @@ function eye(f: BodyFrame, side: 1 | -1, layer: "white" | "iris" | "pupil"): Par
   const c = joint(f, side === 1 ? "LeftEye" : "RightEye");
   const r = f.eyeRadius;
   if (layer === "white") return sphere(c, r, 1, 6, 10, MAT.eyeWhite, cell(2, 3), bone);
-  if (layer === "iris") return sphere([c[0], c[1], c[2] + 0.62 * r], 0.56 * r, 0.5, 3, 10, MAT.iris, cell(3, 3), bone);
-  return sphere([c[0], c[1], c[2] + 0.86 * r], 0.24 * r, 0.5, 2, 8, MAT.pupil, cell(3, 3), bone);
+  // The iris is a flattened ball whose front pokes just out of the white; the pupil likewise
+  // just out of the iris.
+  if (layer === "iris") return sphere([c[0], c[1], c[2] + 0.8 * r], 0.55 * r, 0.45, 3, 10, MAT.iris, cell(3, 3), bone);
+  return sphere([c[0], c[1], c[2] + 0.96 * r], 0.25 * r, 0.45, 2, 8, MAT.pupil, cell(3, 3), bone);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -390,19 +392,19 @@ function hair(p: BodyParams, f: BodyFrame): PartBuilder {
 
 function arm(f: BodyFrame, sh: ShapeState, side: 1 | -1): PartBuilder {
   const s = f.scale;
-  const ga = 0.85 + 0.3 * sh.fat + 0.3 * sh.muscle;
+  const ga = 0.87 + 0.25 * sh.fat + 0.2 * sh.muscle;
   const names = side === 1 ? ["LeftShoulder", "LeftUpperArm", "LeftLowerArm", "LeftHand"] : ["RightShoulder", "RightUpperArm", "RightLowerArm", "RightHand"];
   const [shoulder, upper, lower, handJ] = names.map((n) => joint(f, n)) as [Vec3, Vec3, Vec3, Vec3];
   const x0 = Math.abs(upper[0]);
   const elbow = Math.abs(lower[0]) - x0;
   const wrist = Math.abs(handJ[0]) - x0;
   const y = upper[1];
-  const bic = 1 + 0.25 * sh.muscle;
+  const bic = 1 + 0.12 * sh.muscle;
   // key (distance along the arm from the shoulder joint), half height, half depth
   const stations: number[][] = [
-    [-0.035 * s, 0.02 * s, 0.02 * s],
-    [-0.022 * s, 0.036 * ga * s, 0.036 * ga * s],
-    [0.005 * s, 0.042 * ga * bic * s, 0.04 * ga * bic * s],
+    [-0.04 * s, 0.018 * s, 0.018 * s],
+    [-0.025 * s, 0.032 * ga * s, 0.032 * ga * s],
+    [0.005 * s, 0.037 * ga * bic * s, 0.036 * ga * bic * s],
     [0.05 * s, 0.037 * ga * bic * s, 0.035 * ga * bic * s],
     [elbow * 0.6, 0.033 * ga * bic * s, 0.034 * ga * s],
     [elbow, 0.027 * ga * s, 0.029 * ga * s],
@@ -422,7 +424,7 @@ function arm(f: BodyFrame, sh: ShapeState, side: 1 | -1): PartBuilder {
   const sleeve = elbow * 0.55;
   const bones = names.map((n) => boneIndex(n));
   const starts = [0, 0, elbow, wrist];
-  const blends = [0, 0.025 * s, 0.03 * s, 0.015 * s];
+  const blends = [0, 0.035 * s, 0.03 * s, 0.015 * s];
   void shoulder;
   return {
     spec: {
@@ -431,7 +433,7 @@ function arm(f: BodyFrame, sh: ShapeState, side: 1 | -1): PartBuilder {
       v: Z,
       segments: 12,
       seamAngle: -Math.PI / 2,
-      startPole: [(x0 - 0.04 * s) * side, y, 0],
+      startPole: [(x0 - 0.045 * s) * side, y, 0],
       endPole: [(x0 + wrist + 0.02 * s) * side, y, 0],
       materialOfBand: (band) => {
         if (band < 0) return MAT.top;
@@ -578,18 +580,22 @@ function leg(f: BodyFrame, sh: ShapeState, side: 1 | -1): PartBuilder {
   const hip = f.hipJointY;
   const knee = f.kneeY;
   const ankle = f.ankleY;
-  // key (height, descending), half width, half depth, z of centre
+  const kneeX = joint(f, `${prefix}LowerLeg`)[0];
+  const ankleX = joint(f, `${prefix}Foot`)[0];
+  const xAt = (y: number): number =>
+    y >= knee ? kneeX + ((x - kneeX) * (y - knee)) / (hip - knee) : ankleX + ((kneeX - ankleX) * (y - ankle)) / (knee - ankle);
+  // key (height, ascending), half width, half depth, z of centre
   const stations: number[][] = [
-    [hip + 0.045 * s, 0.03 * s, 0.03 * s, 0],
-    [hip + 0.02 * s, 0.06 * gl * s, 0.062 * gl * s, 0],
-    [hip - 0.03 * s, 0.066 * gl * s, 0.066 * gl * s, 0],
-    [(hip + knee) / 2, 0.056 * gl * s, 0.057 * gl * s, 0.002 * s],
-    [knee + 0.03 * s, 0.043 * (0.9 + 0.1 * gl) * s, 0.045 * (0.9 + 0.1 * gl) * s, 0.003 * s],
-    [knee, 0.041 * (0.9 + 0.1 * gl) * s, 0.043 * (0.9 + 0.1 * gl) * s, 0],
-    [knee - 0.06 * s, 0.045 * gc * s, 0.05 * gc * s, -0.008 * s],
-    [ankle + 0.06 * s, 0.03 * s, 0.032 * s, -0.004 * s],
     [ankle + 0.01 * s, 0.026 * s, 0.028 * s, -0.003 * s],
-  ].reverse();
+    [ankle + 0.06 * s, 0.03 * s, 0.032 * s, -0.004 * s],
+    [knee - 0.06 * s, 0.045 * gc * s, 0.05 * gc * s, -0.008 * s],
+    [knee, 0.041 * (0.9 + 0.1 * gl) * s, 0.043 * (0.9 + 0.1 * gl) * s, 0],
+    [knee + 0.03 * s, 0.043 * (0.9 + 0.1 * gl) * s, 0.045 * (0.9 + 0.1 * gl) * s, 0.003 * s],
+    [(hip + knee) / 2, 0.052 * gl * s, 0.054 * gl * s, 0.002 * s],
+    [hip - 0.03 * s, 0.058 * gl * s, 0.062 * gl * s, 0],
+    [hip + 0.02 * s, 0.054 * gl * s, 0.058 * gl * s, 0],
+    [hip + 0.045 * s, 0.03 * s, 0.03 * s, 0],
+  ];
   const keys = sampleKeys(
     stations.map((st) => st[0] as number),
     [0, 2, 1, 0, 1, 2, 1, 0],
@@ -597,12 +603,12 @@ function leg(f: BodyFrame, sh: ShapeState, side: 1 | -1): PartBuilder {
   const tmp: number[] = [];
   const rings = keys.map((y) => {
     const [hw, hd, zc] = interpolateStations(stations, y, tmp) as [number, number, number];
-    return ring([x, y, zc], hw, hw, hd, hd, 2);
+    return ring([xAt(y), y, zc], hw, hw, hd, hd, 2);
   });
   const bones = ["Hips", "UpperLeg", "LowerLeg", "Foot"].map((n, i) => boneIndex(i === 0 ? n : `${prefix}${n}`));
   // The chain runs downwards, so measure along -Y.
   const starts = [-Infinity, -hip, -knee, -ankle];
-  const blends = [0, 0.03 * s, 0.035 * s, 0.02 * s];
+  const blends = [0, 0.05 * s, 0.035 * s, 0.02 * s];
   return {
     spec: {
       rings,
@@ -611,7 +617,7 @@ function leg(f: BodyFrame, sh: ShapeState, side: 1 | -1): PartBuilder {
       segments: 14,
       seamAngle: Math.PI,
       startPole: [x, hip + 0.05 * s, 0],
-      endPole: [x, ankle - 0.005 * s, -0.003 * s],
+      endPole: [ankleX, ankle - 0.005 * s, -0.003 * s],
       materialOfBand: () => MAT.bottom,
       uvRect: cell(side === 1 ? 0 : 1, 2),
     },

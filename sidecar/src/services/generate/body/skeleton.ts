@@ -118,8 +118,8 @@ export function layoutBody(p: BodyParams): BodyFrame {
   const shoulderY = upperChestY + 0.055 * torsoF;
 
   const upperArmX = 0.1 * p.shoulderWidth;
-  const elbowX = upperArmX + 0.17 * armF;
-  const wristX = elbowX + 0.145 * armF;
+  const elbowX = upperArmX + 0.165 * armF;
+  const wristX = elbowX + 0.14 * armF;
   const handLength = 0.108 * armF;
   const legX = 0.052 * p.hipWidth;
   const footLength = 0.15;
@@ -136,7 +136,7 @@ export function layoutBody(p: BodyParams): BodyFrame {
   // Each eye joint is the centre of its eyeball, sunk into the front of the skull so that a
   // little under two thirds of the ball shows: rotating the joint turns the eye in place.
   const headCenterZ = 0.004 * h;
-  const eyeRadius = 0.0085 * h;
+  const eyeRadius = 0.0075 * h;
   const eyeX = 0.02 * h;
   const eyeDy = -0.006 * h;
   const surfaceZ =
@@ -170,9 +170,10 @@ export function layoutBody(p: BodyParams): BodyFrame {
     nominal.set(`${side}ThumbDistal`, [thumbBase[0] + 0.038 * armF * sx, thumbBase[1], thumbBase[2] + 0.026 * armF]);
 
     nominal.set(`${side}UpperLeg`, [legX * sx, hipJointY, 0]);
-    nominal.set(`${side}LowerLeg`, [legX * sx, kneeY, 0]);
-    nominal.set(`${side}Foot`, [legX * sx, ankleY, -0.005]);
-    nominal.set(`${side}Toes`, [legX * sx, 0.012, 0.085]);
+    // Thighs slope inwards a little, as a femur does: knees and feet closer than the hips.
+    nominal.set(`${side}LowerLeg`, [legX * 0.86 * sx, kneeY, 0]);
+    nominal.set(`${side}Foot`, [legX * 0.8 * sx, ankleY, -0.005]);
+    nominal.set(`${side}Toes`, [legX * 0.8 * sx, 0.012, 0.085]);
   }
 
   const scale = p.heightM / skullTopY;
