@@ -9,12 +9,12 @@
  *   assertRunPassed(run);
  *   await godot.close();
  */
-import { writeFile } from "node:fs/promises";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { EnsoulError } from "../../../sidecar/src/lib/errors.js";
 import { collectErrors, parseTestResults, parseTestSummary, type TestResult, type TestSummary } from "./output.js";
 import { buildPack, RUNNER_MAIN_SCENE, type PackOptions } from "./pack.js";
 import { defaultEngineDir, startEngineServer, type EngineServer } from "./server.js";
+import { EngineSession, type EngineEventKind, type RunSession } from "./session.js";
 
 /** Chromium's flags for a headless, GPU-less, offline machine (WebGL 2 through SwiftShader). */
 export const CHROMIUM_ARGS: readonly string[] = [
@@ -47,6 +47,12 @@ export interface RunOptions extends PackOptions {
   screenshotPath?: string;
   /** Page size in CSS pixels (default 640×480). */
   viewport?: { width: number; height: number };
+  /**
+   * Drives the running page, e.g. for UI tests: called once the engine is booting, with the
+   * page and `waitForLine` (let GDScript print a line when the scene is ready, then click).
+   * The run still ends when the engine exits or times out; a rejection fails the run.
+   */
+  interact?: (session: RunSession) => Promise<void>;
   /**
    * Whether the run must report tests (a summary with at least one test). Default: true when
    * the test runner is the main scene, false for a custom `mainScene`.
@@ -90,8 +96,6 @@ export class GodotRunFailedError extends Error {
 const DEFAULT_TIMEOUT_MS = 20_000;
 const DEFAULT_VIEWPORT = { width: 640, height: 480 };
 
-/** What the boot page reports through `__ensoulEvent` (see server.ts), plus page failures. */
-type EngineEventKind = "out" | "err" | "started" | "exit" | "boot-failed" | "page-error";
 
 export class GodotHarness {
   private constructor(
@@ -133,42 +137,20 @@ export class GodotHarness {
     const packName = this.server.addPack(await buildPack(options));
     const started = Date.now();
     const page = await this.context.newPage();
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    let exitCode: number | null = null;
-    let engineFailure: string | null = null;
+    const session = new EngineSession(page);
     let timedOut = false;
     let screenshotPath: string | null = null;
+    let interactFailure: string | null = null;
     try {
       if (options.viewport) await page.setViewportSize(options.viewport);
-      let endRun: () => void = () => {};
-      const ended = new Promise<void>((resolve) => (endRun = resolve));
-      const onEvent = (kind: EngineEventKind, text: string): void => {
-        switch (kind) {
-          case "out":
-            stdout.push(...text.split("\n"));
-            break;
-          case "err":
-            stderr.push(...text.split("\n"));
-            break;
-          case "exit":
-            exitCode = Number(text);
-            endRun();
-            break;
-          case "boot-failed":
-          case "page-error":
-            engineFailure ??= `${kind === "boot-failed" ? "engine failed to boot" : "page error"}: ${text}`;
-            endRun();
-            break;
-          case "started":
-            break;
-        }
-      };
-      await page.exposeFunction("__ensoulEvent", onEvent);
-      page.on("pageerror", (error) => onEvent("page-error", error.message));
-      page.on("crash", () => onEvent("page-error", "the page crashed"));
+      await page.exposeFunction("__ensoulEvent", (kind: EngineEventKind, text: string) => session.onEvent(kind, text));
+      page.on("pageerror", (error) => session.onEvent("page-error", error.message));
+      page.on("crash", () => session.onEvent("page-error", "the page crashed"));
       await page.goto(`${this.server.origin}/`);
       await page.evaluate(`window.__ensoulBoot(${JSON.stringify({ mainPack: packName, args })})`);
+      const interaction = options.interact?.(session).catch((err: unknown) => {
+        interactFailure = `interact failed: ${err instanceof Error ? err.message : String(err)}`;
+      });
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
@@ -176,15 +158,17 @@ export class GodotHarness {
           resolve();
         }, timeoutMs);
       });
-      await Promise.race([ended, expired]);
+      await Promise.race([session.ended, expired]);
       clearTimeout(timer);
+      session.finish();
+      await interaction;
       if (options.screenshotPath) {
         try {
-          await writeFile(options.screenshotPath, await page.screenshot({ type: "png", timeout: 5_000 }));
+          await session.screenshot(options.screenshotPath);
           screenshotPath = options.screenshotPath;
         } catch (err) {
           // e.g. a page spinning in GDScript never paints again: say so, keep the run's verdict.
-          stderr.push(`HARNESS: no screenshot: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+          session.stderr.push(`HARNESS: no screenshot: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
         }
       }
     } finally {
@@ -192,12 +176,13 @@ export class GodotHarness {
       await page.close({ runBeforeUnload: false });
     }
 
+    const exited = session.exitCode !== null;
     return judgeRun({
-      stdout,
-      stderr,
-      exitCode: timedOut && exitCode === null ? null : exitCode,
-      timedOut: timedOut && exitCode === null && engineFailure === null,
-      engineFailure,
+      stdout: session.stdout,
+      stderr: session.stderr,
+      exitCode: session.exitCode,
+      timedOut: timedOut && !exited && session.failure === null,
+      engineFailure: session.failure ?? interactFailure,
       timeoutMs,
       durationMs: Date.now() - started,
       expectTests: options.expectTests ?? usesRunner,

@@ -5,5 +5,6 @@
 export { assertRunPassed, describeRun, GodotHarness, GodotRunFailedError, runGodot } from "./godot.js";
 export type { GodotRun, HarnessOptions, RunOptions } from "./godot.js";
 export type { TestResult, TestSummary } from "./output.js";
+export type { RunSession } from "./session.js";
 export { buildPack, classCacheText, filesFromDir, projectGodotText, scanScriptHeader } from "./pack.js";
 export type { PackFile, PackOptions, ProjectSettings, ProjectSettingValue, ScriptHeader } from "./pack.js";

@@ -96,6 +96,20 @@ describe("GodotHarness in the real engine", () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
+  it("lets a test click a Button in a custom main scene once GDScript says it is ready", async () => {
+    const run = await godot.run({
+      files: [await fixture("ui_click.tscn", "ui_click.tscn"), await fixture("ui_click.gd", "ui_click.gd")],
+      mainScene: "res://ui_click.tscn",
+      interact: async ({ page, waitForLine }) => {
+        await waitForLine(/^UI-READY$/);
+        await page.mouse.click(120, 40);
+      },
+    });
+    assertRunPassed(run);
+    expect(run.stdout).toContain("UI-PRESSED");
+    expect(run.tests).toEqual([]);
+  });
+
   it("hands user args to GDScript, whose WebSocketPeer swaps binary frames with a Node ws server", async () => {
     const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
     await new Promise<void>((resolve) => wss.once("listening", resolve));
