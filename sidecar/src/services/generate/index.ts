@@ -20,7 +20,7 @@ export { characterSchema, isValidCharacter, validateCharacter } from "./schema.j
 export type { PlannerTodoItem, PlannerValue } from "./planning.js";
 export { goalTodo, methodPreferences, plannerValue, routineAt } from "./planning.js";
 export type { GenerateDelta } from "./stream.js";
-export { characterDeltas, collectCharacter } from "./stream.js";
+export { characterDeltas, collectCharacter, TopLevelFieldReader } from "./stream.js";
 
 export interface GenerateOptions {
   /** Aborting stops the stream with an EnsoulError CANCELLED. */
