@@ -65,6 +65,8 @@ const cases: Case[] = [
   { name: "compressible text 2 MB", data: compressible(2 * K * K) },
   { name: "random, --digest sha256", data: randomBytes(1500 * K), digest: "sha256" },
   { name: "text, --chunk-size 4K:16K:64K", data: compressible(1 * K * K), sizes: parseChunkSizes("4K:16K:64K") },
+  { name: "random, --chunk-size 20:40:80 (min below the 48-byte window)", data: randomBytes(20_000), sizes: parseChunkSizes("20:40:80") },
+  { name: "random, fixed-size --chunk-size 1000:1000:1000", data: randomBytes(50_500), sizes: parseChunkSizes("1000:1000:1000") },
   {
     name: "cut at min, --chunk-size 2K:8K:32K --digest sha256",
     data: cutAtExactlyMin(parseChunkSizes("2K:8K:32K"), 300 * K),

@@ -136,6 +136,7 @@ export class ChunkWorkerPool {
   private readonly workers: PoolWorker[] = [];
   private seq = 0;
   private closed = false;
+  private broken = false;
 
   constructor(readonly size: number = defaultThreads()) {
     if (!Number.isInteger(size) || size < 1) throw new EnsoulError("INVALID_ARGUMENT", "thread count must be at least 1");
@@ -153,7 +154,10 @@ export class ChunkWorkerPool {
         else p.resolve(msg.result);
       });
       worker.on("error", (err) => this.failAll(entry, err));
-      worker.on("exit", (code) => this.failAll(entry, new Error(`chunk worker exited with code ${code}`)));
+      worker.on("exit", (code) => {
+        if (!this.closed) this.broken = true;
+        this.failAll(entry, new Error(`chunk worker exited with code ${code}`));
+      });
       this.workers.push(entry);
     }
   }
@@ -165,6 +169,7 @@ export class ChunkWorkerPool {
 
   private call<T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.closed) return Promise.reject(new EnsoulError("FAILED_PRECONDITION", "chunk worker pool is closed"));
+    if (this.broken) return Promise.reject(new EnsoulError("INTERNAL", "a chunk worker died; this pool is unusable"));
     let best = this.workers[0]!;
     for (const w of this.workers) if (w.pending.size < best.pending.size) best = w;
     const seq = ++this.seq;
@@ -204,6 +209,11 @@ export class ChunkWorkerPool {
     return { data: new Uint8Array(r.data), lengths: r.lengths };
   }
 
+  /** False once closed or once a worker died. */
+  get usable(): boolean {
+    return !this.closed && !this.broken;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
@@ -212,8 +222,11 @@ export class ChunkWorkerPool {
 
 let shared: ChunkWorkerPool | undefined;
 
-/** The process-wide pool (created on first use; its idle workers never hold the process open). */
+/**
+ * The process-wide pool: created on first use, replaced if closed or broken; its idle workers never
+ * hold the process open.
+ */
 export function sharedChunkPool(): ChunkWorkerPool {
-  shared ??= new ChunkWorkerPool();
+  if (shared === undefined || !shared.usable) shared = new ChunkWorkerPool();
   return shared;
 }

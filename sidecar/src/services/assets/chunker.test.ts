@@ -70,6 +70,8 @@ describe("chunker", () => {
     expect(() => parseChunkSizes("1:2")).toThrow(/MIN:AVG:MAX/);
     expect(() => parseChunkSizes("lots")).toThrow(/cannot parse/);
     expect(() => parseChunkSizes("1K:2K:256M")).toThrow(/at most/);
+    expect(() => parseChunkSizes("8:16:32")).toThrow(/at least 48/);
+    expect(parseChunkSizes("30:30:30").maxBytes).toBe(30);
   });
 
   it("builds a valid, deterministic Wasm module", () => {

@@ -65,6 +65,11 @@ export function resolveChunkSizes(given: Partial<ChunkSizes> = {}): ChunkSizes {
   if (max === 0) max = Math.min(avg * 4, CHUNK_SIZE_LIMIT_MAX);
   else if (!inLimits(max)) throw badSizes(`maximum chunk size must be at most ${CHUNK_SIZE_LIMIT_MAX} bytes`);
   else if (max < avg) throw badSizes("maximum chunk size must not be below the average");
+  if (max < WINDOW_BYTES && !(min === avg && avg === max)) {
+    // The first boundary test comes after a full 48-byte window, so such chunks would exceed max
+    // (casync refuses these sizes too).
+    throw badSizes(`maximum chunk size must be at least ${WINDOW_BYTES} bytes unless min = avg = max`);
+  }
   return { minBytes: min, avgBytes: avg, maxBytes: max };
 }
 
