@@ -108,11 +108,11 @@ function chooseRole(rng: Rng, hint: string | undefined, fromPrompt: RoleProfile 
 
 /** The prompt's traits first, then random ones that do not contradict them, two to four in all. */
 function chooseTraits(rng: Rng, fromPrompt: readonly TraitProfile[]): TraitProfile[] {
-  const traits = fromPrompt.slice(0, 4);
-  const want = Math.max(traits.length, rng.int(2, 4));
-  const voiced = TRAITS.filter((t) => t.voice !== undefined);
-  // With no voiced trait yet, the first addition gets one so the dialogue has a personality.
-  let pool = traits.some((t) => t.voice !== undefined) ? TRAITS : voiced;
+  const traits = fromPrompt.slice(0, 3);
+  // With no voiced trait yet, one more is added, and it is voiced, so the dialogue has a personality.
+  const hasVoice = traits.some((t) => t.voice !== undefined);
+  const want = Math.max(traits.length + (hasVoice ? 0 : 1), rng.int(2, 4));
+  let pool = hasVoice ? TRAITS : TRAITS.filter((t) => t.voice !== undefined);
   while (traits.length < want) {
     const candidates = pool.filter((t) => !traits.some((k) => k.id === t.id || k.opposite === t.id || t.opposite === k.id));
     if (candidates.length === 0) break;

@@ -241,8 +241,10 @@ describe("coherence", () => {
     for (let seed = 0; seed < 50; seed++) {
       const c = make("an honest lazy miner", seed);
       expect(c.personality.traits.slice(0, 2)).toEqual(["honest", "lazy"]);
-      expect(c.personality.traits.length).toBeGreaterThanOrEqual(2);
-      if (c.personality.traits.length > 2) expect(NEUTRAL_VOICE.greeting).not.toContain(c.dialogue.greeting);
+      const added = TRAITS.find((t) => t.id === c.personality.traits[2]);
+      expect(added?.voice).toBeDefined();
+      expect(added!.voice!.greeting.map((g) => g.replace("{name}", c.name.split(" ")[0]!).replace("{role}", "miner"))).toContain(c.dialogue.greeting);
+      expect(NEUTRAL_VOICE.greeting).not.toContain(c.dialogue.greeting);
     }
   });
 
