@@ -9,6 +9,7 @@
  *   assertRunPassed(run);
  *   await godot.close();
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { EnsoulError } from "../../../sidecar/src/lib/errors.js";
 import { collectErrors, parseTestResults, parseTestSummary, type TestResult, type TestSummary } from "./output.js";
@@ -95,7 +96,8 @@ export class GodotRunFailedError extends Error {
 
 const DEFAULT_TIMEOUT_MS = 20_000;
 const DEFAULT_VIEWPORT = { width: 640, height: 480 };
-
+/** How long an `interact` callback may go on once the run has ended. */
+const INTERACT_GRACE_MS = 5_000;
 
 export class GodotHarness {
   private constructor(
@@ -161,7 +163,12 @@ export class GodotHarness {
       await Promise.race([session.ended, expired]);
       clearTimeout(timer);
       session.finish();
-      await interaction;
+      if (interaction) {
+        const grace = delay(INTERACT_GRACE_MS, "late", { ref: false });
+        if ((await Promise.race([interaction.then(() => "done"), grace])) === "late") {
+          interactFailure ??= `interact failed: still running ${INTERACT_GRACE_MS} ms after the run ended`;
+        }
+      }
       if (options.screenshotPath) {
         try {
           await session.screenshot(options.screenshotPath);
