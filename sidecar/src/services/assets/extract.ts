@@ -66,6 +66,9 @@ async function indexSeeds(files: readonly string[], index: BlobIndex, pool: Chun
       throw new EnsoulError("NOT_FOUND", `cannot read seed ${file}: ${(err as Error).message}`, { field: "seed", cause: err });
     }
     try {
+      if (!(await handle.stat()).isFile()) {
+        throw new EnsoulError("INVALID_ARGUMENT", `seed ${file} is not a regular file`, { field: "seed" });
+      }
       const run = await chunkInBatches(handle, index.sizes, pool.size * 2, (buffer, lengths) => pool.hash(buffer, lengths, index.digest));
       for (const batch of run.batches) {
         let offset = batch.start;

@@ -51,6 +51,10 @@ export async function makeBlobIndex(options: MakeOptions): Promise<MakeResult> {
     } catch (err) {
       throw new EnsoulError("NOT_FOUND", `cannot read input ${options.input}: ${(err as Error).message}`, { field: "input", cause: err });
     }
+    if (!(await opened.stat()).isFile()) {
+      await opened.close();
+      throw new EnsoulError("INVALID_ARGUMENT", `input ${options.input} is not a regular file (store a tar of a folder)`, { field: "input" });
+    }
     input = opened;
   } else {
     input = options.input;

@@ -154,6 +154,26 @@ describe("extract", () => {
   });
 });
 
+describe("inputs that are not files", () => {
+  it("make refuses a directory as input and extract a directory as seed", async () => {
+    const { dir, index, store } = await madeBlob(100_000);
+    const err = await rejection(makeBlobIndex({ input: dir, store }));
+    expect(err.code).toBe("INVALID_ARGUMENT");
+    expect(err.message).toContain("not a regular file");
+    const seedErr = await rejection(extractBlob({ index, store, output: path.join(dir, "o.bin"), seeds: [dir] }));
+    expect(seedErr.message).toContain(`seed ${dir} is not a regular file`);
+  });
+
+  it("extracts from an index in desync's older flavour (no EXCLUDE_FILE flag)", async () => {
+    const { dir, data, index, store } = await madeBlob(300_000);
+    const bytes = readFileSync(index);
+    bytes.writeBigUInt64LE(0xa000000000000000n, 16);
+    writeFileSync(path.join(dir, "desync.caibx"), bytes);
+    await extractBlob({ index: path.join(dir, "desync.caibx"), store, output: path.join(dir, "o.bin") });
+    expect(readFileSync(path.join(dir, "o.bin")).equals(data)).toBe(true);
+  });
+});
+
 describe("verify, list-chunks, gc", () => {
   it("verify reports each missing or corrupt chunk with its offset", async () => {
     const { made, index, store } = await madeBlob();
