@@ -130,21 +130,32 @@ export function composeFlaws(d: Draft): string[] {
 
 /** Backstory paragraphs: origin, trade and temperament, the motifs, and the goals in order. */
 export function composeBackstory(d: Draft, goals: readonly Goal[]): string[] {
-  const { g, first } = d;
-  const paragraphs: string[] = [];
-  const ageNote = d.old ? ", and the years show" : "";
-  paragraphs.push(
-    `${d.name} was born in ${d.homeland}, ${d.childhood}. ${capitalise(g.sub)} ${g.is} ${d.age} years old now${ageNote}.`,
-  );
-  const traitWords = joinList(d.traits.map((t) => t.id));
-  paragraphs.push(
-    `${first} learned the ${d.roleId}'s trade ${d.rng.pick(d.role.training)}, and for years ${g.sub} ${g.has} ${d.role.workDone}. ` +
-      `Those who know ${g.obj} at ${d.role.workplaceWords} call ${g.obj} ${traitWords}.`,
-  );
+  const { g, first, rng } = d;
+  const traits = joinList(d.traits.map((t) => t.id));
+  const training = rng.pick(d.role.training);
+  const origin = [
+    `${d.name} was born in ${d.homeland}, ${d.childhood}. ${capitalise(g.sub)} ${g.is} ${d.age} years old now${d.old ? ", and the years show" : ""}.`,
+    `${d.name}, born in ${d.homeland}, ${d.childhood}, has seen ${d.age} years${d.old ? " and feels every one of them" : ""}.`,
+    `${d.name} is ${d.age} years old${d.old ? `, old even for a ${d.speciesId}` : ""}, and was born in ${d.homeland}, ${d.childhood}.`,
+  ];
+  const trade = [
+    `${first} learned the ${d.roleId}'s trade ${training}, and for years ${g.sub} ${g.has} ${d.role.workDone}. ` +
+      `Those who know ${g.obj} at ${d.role.workplaceWords} call ${g.obj} ${traits}.`,
+    `${first} took up the ${d.roleId}'s work ${training}. For years now ${g.sub} ${g.has} ${d.role.workDone}, ` +
+      `and folk around ${d.role.workplaceWords} would call ${g.obj} ${traits}.`,
+    `Trained ${training}, ${first} has ${d.role.workDone} for as long as anyone remembers. ` +
+      `Ask around ${d.role.workplaceWords} and you will hear ${g.obj} called ${traits}.`,
+  ];
+  const wants = joinList(goals.map((goal) => `to ${lowerFirst(goal.description)}`));
+  const aims = [
+    `Now ${first} wants ${goals.length > 1 ? "above all " : ""}${wants}.`,
+    `What ${first} wants now is ${wants}.`,
+    `Above everything, ${first} means ${wants}.`,
+  ];
+  const paragraphs = [rng.pick(origin), rng.pick(trade)];
   const storyLines = d.motifs.map((m) => motifSentence(d, m));
   if (storyLines.length > 0) paragraphs.push(storyLines.join(" "));
-  const wants = goals.map((goal) => `to ${lowerFirst(goal.description)}`);
-  paragraphs.push(`Now ${first} wants ${wants.length > 1 ? "above all " : ""}${joinList(wants)}.`);
+  paragraphs.push(rng.pick(aims));
   return paragraphs;
 }
 
