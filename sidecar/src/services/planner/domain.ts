@@ -12,8 +12,36 @@ import { goalsNotAchieved, type Arg, type Multigoal, type State, type Value } fr
 export type TaskArg = Value | Multigoal;
 /** A task, action or unigoal: `[name, ...args]` (GTPyhop's tuples). A unigoal is `[var, arg, value]`. */
 export type Task = readonly [string, ...TaskArg[]];
+/**
+ * Timing of an action, task or goal (godot-goal-task-planner's temporal constraints), in
+ * microseconds since the Unix epoch: when it must start, when it must end, how long it takes.
+ */
+export interface TimeSpec {
+  startUs?: number;
+  endUs?: number;
+  durationUs?: number;
+}
+
+/** An entity the item needs: one whose `type` matches and that has every capability. */
+export interface EntityRequirement {
+  type: string;
+  capabilities: readonly string[];
+}
+
+/**
+ * A todo item with metadata: timing checked in a Simple Temporal Network, and entities that
+ * must exist with the capabilities asked (see stn.ts, entities.ts).
+ */
+export class Annotated {
+  constructor(
+    readonly item: Task | Multigoal,
+    readonly time?: TimeSpec,
+    readonly requires?: readonly EntityRequirement[],
+  ) {}
+}
+
 /** One item of a todo list. */
-export type TodoItem = Task | Multigoal;
+export type TodoItem = Task | Multigoal | Annotated;
 /** A plan: the actions to perform, in order. */
 export type Plan = Task[];
 

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { EnsoulError } from "../../lib/errors.js";
-import { Domain, m_split_multigoal, type ActionFn, type TaskArg, type TaskMethodFn, type TodoItem } from "./domain.js";
+import { Annotated, Domain, m_split_multigoal, type ActionFn, type EntityRequirement, type TaskArg, type TaskMethodFn, type TimeSpec, type TodoItem } from "./domain.js";
 import type { Assignment, Compiled, Expr } from "./expr/ast.js";
 import { Evaluator, MapRef, truthy, type EvalContext, type FunctionDef, type RValue } from "./expr/evaluate.js";
 import { parseAssignment, parseExpression, type Scope } from "./expr/parser.js";
@@ -35,7 +35,8 @@ function validateDocument(doc: unknown): void {
 
 type Condition = string | string[];
 type Lets = Record<string, string>;
-type JsonItem = string | [string, ...string[]];
+type JsonTask = [string, ...string[]];
+type JsonItem = string | JsonTask | { item: JsonTask; time?: Partial<Record<keyof TimeSpec, string>>; requires?: EntityRequirement[] };
 interface JsonAction { params?: string[]; let?: Lets; pre?: Condition; effects?: string[] }
 interface JsonCase { when?: Condition; let?: Lets; subtasks: JsonItem[] }
 interface JsonMethod { name: string; params?: string[]; let?: Lets; pre?: Condition; subtasks?: JsonItem[]; cases?: JsonCase[] }
@@ -65,6 +66,8 @@ interface Binding {
 interface CompiledItem {
   name: string | null; // null: the expression must give a multigoal
   args: Compiled<Expr>[];
+  time: Array<[keyof TimeSpec, Compiled<Expr>]> | null;
+  requires: EntityRequirement[] | null;
 }
 
 interface CompiledCase {
@@ -114,9 +117,14 @@ function compileLets(f: Frame, lets: Lets | undefined, where: string): Binding[]
 function compileItems(f: Frame, items: JsonItem[], where: string): CompiledItem[] {
   return items.map((item, i) => {
     const w = `${where}[${i}]`;
-    if (typeof item === "string") return { name: null, args: [compileExpr(f, item, w)] };
+    if (typeof item === "string") return { name: null, args: [compileExpr(f, item, w)], time: null, requires: null };
+    if (!Array.isArray(item)) {
+      const [name, ...args] = item.item;
+      const time = Object.entries(item.time ?? {}).map(([k, src]) => [k as keyof TimeSpec, compileExpr(f, src, `${w}.time.${k}`)] as [keyof TimeSpec, Compiled<Expr>]);
+      return { name, args: args.map((a, j) => compileExpr(f, a, `${w}.item[${j + 1}]`)), time: item.time ? time : null, requires: item.requires ?? null };
+    }
     const [name, ...args] = item;
-    return { name, args: args.map((a, j) => compileExpr(f, a, `${w}[${j + 1}]`)) };
+    return { name, args: args.map((a, j) => compileExpr(f, a, `${w}[${j + 1}]`)), time: null, requires: null };
   });
 }
 
@@ -169,7 +177,20 @@ function buildItems(ctx: EvalContext, items: CompiledItem[], env: RValue[]): Tod
       }
       return v;
     }
-    return [item.name, ...item.args.map((a) => toTaskArg(run(ctx, a, env), a))] as const;
+    const task = [item.name, ...item.args.map((a) => toTaskArg(run(ctx, a, env), a))] as const;
+    if (item.time === null && item.requires === null) return task;
+    let time: TimeSpec | undefined;
+    if (item.time !== null) {
+      time = {};
+      for (const [k, c] of item.time) {
+        const v = run(ctx, c, env);
+        if (typeof v !== "number" || !Number.isSafeInteger(v) || (k === "durationUs" && v < 0)) {
+          throw new EnsoulError("INVALID_ARGUMENT", `${c.where}: ${k} must be a whole number of microseconds${k === "durationUs" ? ", not negative" : ""}, in ${JSON.stringify(c.source)}`, { field: c.where });
+        }
+        time[k] = v;
+      }
+    }
+    return new Annotated(task, time, item.requires ?? undefined);
   });
 }
 

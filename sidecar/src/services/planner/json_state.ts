@@ -7,7 +7,7 @@
  *   plan   [ ["walk", "alice", "home", "park"], ... ]
  */
 import { EnsoulError } from "../../lib/errors.js";
-import type { Plan, TaskArg, TodoItem } from "./domain.js";
+import { Annotated, type EntityRequirement, type Plan, type TaskArg, type TimeSpec, type TodoItem } from "./domain.js";
 import { Multigoal, SCALAR_ARG, State, type Arg, type Value } from "./state.js";
 
 function isValue(v: unknown): v is Value {
@@ -62,21 +62,56 @@ export function multigoalFromJson(doc: unknown, field = "multigoal"): Multigoal 
   return new Multigoal(doc.multigoal, bindingsFromJson(doc.vars ?? {}, `${field}.vars`));
 }
 
+const TIME_KEYS = ["startUs", "endUs", "durationUs"] as const;
+
+/** `{ "startUs": n, "endUs": n, "durationUs": n }`, each optional, microseconds as safe integers. */
+export function timeSpecFromJson(doc: unknown, field: string): TimeSpec {
+  if (!isPlainObject(doc)) throw new EnsoulError("INVALID_ARGUMENT", `${field} must be an object`, { field });
+  const out: TimeSpec = {};
+  for (const [k, v] of Object.entries(doc)) {
+    if (!(TIME_KEYS as readonly string[]).includes(k)) throw new EnsoulError("INVALID_ARGUMENT", `${field}.${k}: unknown; use ${TIME_KEYS.join(", ")}`, { field: `${field}.${k}` });
+    if (!Number.isSafeInteger(v) || (k === "durationUs" && (v as number) < 0)) {
+      throw new EnsoulError("INVALID_ARGUMENT", `${field}.${k} must be a whole number of microseconds${k === "durationUs" ? ", not negative" : ""}`, { field: `${field}.${k}` });
+    }
+    out[k as keyof TimeSpec] = v as number;
+  }
+  return out;
+}
+
+/** `[{ "type": "robot", "capabilities": ["cleaning"] }, ...]` */
+export function requirementsFromJson(doc: unknown, field: string): EntityRequirement[] {
+  const bad = () => new EnsoulError("INVALID_ARGUMENT", `${field} must be a list of { type, capabilities: [...] }`, { field });
+  if (!Array.isArray(doc)) throw bad();
+  return doc.map((r) => {
+    if (!isPlainObject(r) || typeof r.type !== "string" || !Array.isArray(r.capabilities) || !r.capabilities.every((c) => typeof c === "string")) throw bad();
+    return { type: r.type, capabilities: r.capabilities as string[] };
+  });
+}
+
 export function todoFromJson(doc: unknown, field = "todo"): TodoItem[] {
   if (!Array.isArray(doc)) throw new EnsoulError("INVALID_ARGUMENT", `${field} must be a list`, { field });
-  return doc.map((item, i): TodoItem => {
-    const f = `${field}[${i}]`;
-    if (isPlainObject(item)) return multigoalFromJson(item, f);
-    if (!Array.isArray(item) || item.length === 0 || typeof item[0] !== "string") {
-      throw new EnsoulError("INVALID_ARGUMENT", `${f} must be [name, args...] or a multigoal`, { field: f });
-    }
-    const args = item.slice(1).map((a: unknown, j): TaskArg => {
-      if (isValue(a)) return a;
-      if (isPlainObject(a)) return multigoalFromJson(a, `${f}[${j + 1}]`);
-      throw new EnsoulError("INVALID_ARGUMENT", `${f}[${j + 1}] must be a value or a multigoal`, { field: `${f}[${j + 1}]` });
-    });
-    return [item[0], ...args] as const;
+  return doc.map((item, i) => todoItemFromJson(item, `${field}[${i}]`));
+}
+
+/** One todo item; `{ "item": ..., "time": {...}, "requires": [...] }` annotates another. */
+function todoItemFromJson(item: unknown, f: string): TodoItem {
+  if (isPlainObject(item) && "item" in item) {
+    const inner = todoItemFromJson(item.item, `${f}.item`);
+    if (inner instanceof Annotated) throw new EnsoulError("INVALID_ARGUMENT", `${f}.item cannot be annotated twice`, { field: `${f}.item` });
+    const time = item.time === undefined ? undefined : timeSpecFromJson(item.time, `${f}.time`);
+    const requires = item.requires === undefined ? undefined : requirementsFromJson(item.requires, `${f}.requires`);
+    return new Annotated(inner, time, requires);
+  }
+  if (isPlainObject(item)) return multigoalFromJson(item, f);
+  if (!Array.isArray(item) || item.length === 0 || typeof item[0] !== "string") {
+    throw new EnsoulError("INVALID_ARGUMENT", `${f} must be [name, args...] or a multigoal`, { field: f });
+  }
+  const args = item.slice(1).map((a: unknown, j): TaskArg => {
+    if (isValue(a)) return a;
+    if (isPlainObject(a)) return multigoalFromJson(a, `${f}[${j + 1}]`);
+    throw new EnsoulError("INVALID_ARGUMENT", `${f}[${j + 1}] must be a value or a multigoal`, { field: `${f}[${j + 1}]` });
   });
+  return [item[0], ...args] as const;
 }
 
 /** A plan as JSON: each action `[name, args...]` (a multigoal argument becomes its name). */

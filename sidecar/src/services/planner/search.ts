@@ -19,8 +19,10 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { EnsoulError } from "../../lib/errors.js";
-import { goalToString, type Domain, type Named, type Plan, type Task, type TodoItem } from "./domain.js";
+import { Annotated, goalToString, type Domain, type Named, type Plan, type Task, type TimeSpec, type TodoItem } from "./domain.js";
+import { matchEntities } from "./entities.js";
 import { goalsNotAchieved, Multigoal, type Arg, type State, type Value } from "./state.js";
+import { SimpleTemporalNetwork } from "./stn.js";
 import { itemToString, TraceLog, type TraceEvent, type VerboseLevel } from "./trace.js";
 
 export interface SearchOptions {
@@ -38,6 +40,17 @@ export interface SearchOptions {
   maxTraceEvents?: number;
   /** Plan id to report (default: a fresh UUID). */
   planId?: string;
+  /** "Now" for temporal constraints, in microseconds since the Unix epoch (default: the clock). Timed items cannot start earlier. */
+  startUs?: number;
+  /** Most time points the temporal network may hold (default 2,048; it costs O(n²) memory). */
+  maxTimePoints?: number;
+}
+
+/** What the plan fixed for one action: its times (timed actions) and the entities it was bound to. */
+export interface StepInfo {
+  startUs?: number;
+  endUs?: number;
+  entities?: Arg[];
 }
 
 export interface PlanOutcome {
@@ -51,6 +64,8 @@ export interface PlanOutcome {
   elapsedMs: number;
   trace: TraceEvent[];
   traceTruncated: boolean;
+  /** Per plan step, what annotations fixed (null for a step without any); null when no item was annotated. */
+  steps: Array<StepInfo | null> | null;
 }
 
 /** GTPyhop's `_verify_g` / `_verify_mg` tasks, kept apart from user tasks. */
@@ -71,7 +86,22 @@ class Verification {
   }
 }
 
-type Item = TodoItem | Verification;
+/** Closes the time interval of an annotated task or goal once all its subtasks are done. */
+class ScopeEnd {
+  constructor(readonly startPoint: number, readonly time: TimeSpec, readonly label: string) {}
+
+  toString(): string {
+    return `(_end_of, ${this.label})`;
+  }
+}
+
+type Item = TodoItem | Verification | ScopeEnd;
+
+interface StepRecord {
+  startPoint: number;
+  endPoint: number;
+  entities: Arg[] | null;
+}
 
 /** A cell of the todo list; lists share their tails. */
 interface TodoNode {
@@ -97,6 +127,8 @@ interface ChoicePoint {
   mark: number;
   planLength: number;
   depth: number;
+  stnMark: number;
+  clock: number;
 }
 
 function toList(items: readonly Item[], tail: TodoNode | null): TodoNode | null {
@@ -156,6 +188,31 @@ export function seekPlan(domain: Domain, initial: State, todo: readonly TodoItem
   let expansions = 0;
   let calling = ""; // the action or method being called, for errors thrown inside domain code
 
+  // Temporal constraints and entity bindings, made only when an annotated item shows up.
+  let stn: SimpleTemporalNetwork | null = null;
+  let clock = 0; // the time point everything next must come after
+  let steps: Array<StepRecord | null> | null = null;
+  const maxTimePoints = options.maxTimePoints ?? 2048;
+  const network = (): SimpleTemporalNetwork => {
+    if (stn === null) {
+      stn = new SimpleTemporalNetwork();
+      const startUs = options.startUs ?? Date.now() * 1000;
+      clock = stn.addPoint("plan_start");
+      stn.addConstraint(0, clock, startUs, startUs);
+    }
+    if (stn.size + 2 > maxTimePoints) {
+      throw new EnsoulError("RESOURCE_EXHAUSTED", `planning stopped: maxTimePoints (${maxTimePoints}) reached in the temporal network`, { field: "maxTimePoints" });
+    }
+    return stn;
+  };
+  /** Constrains a new interval [s, e] (e = -1: only its start) by `time`; false when inconsistent. */
+  const constrain = (net: SimpleTemporalNetwork, s: number, e: number, time: TimeSpec): boolean => {
+    if (e < 0) return time.startUs === undefined || net.addConstraint(0, s, time.startUs, time.startUs);
+    if (!net.addConstraint(s, e, time.durationUs ?? 0, time.durationUs ?? Infinity)) return false;
+    if (time.endUs !== undefined && !net.addConstraint(0, e, time.endUs, time.endUs)) return false;
+    return time.startUs === undefined || net.addConstraint(0, s, time.startUs, time.startUs);
+  };
+
   const finish = (result: Plan | false): PlanOutcome => {
     state.endTrail();
     if (verbose >= 1) log.add({ level: 1, event: "result", plan: result === false ? false : result.map(itemToString) });
@@ -167,6 +224,7 @@ export function seekPlan(domain: Domain, initial: State, todo: readonly TodoItem
       elapsedMs: performance.now() - started,
       trace: log.events,
       traceTruncated: log.truncated,
+      steps: result === false || steps === null ? null : plan.map((_, i) => stepInfo(steps![i] ?? null, stn)),
     };
   };
 
@@ -174,7 +232,7 @@ export function seekPlan(domain: Domain, initial: State, todo: readonly TodoItem
   const pushChoice = (kind: number, item: Task | Multigoal, methods: AnyMethod[], rest: TodoNode | null): void => {
     let f = frames[top];
     if (f === undefined) {
-      f = { kind, item, methods, next: 0, rest, mark: 0, planLength: 0, depth: 0 };
+      f = { kind, item, methods, next: 0, rest, mark: 0, planLength: 0, depth: 0, stnMark: 0, clock: 0 };
       frames.push(f);
     }
     f.kind = kind;
@@ -185,6 +243,8 @@ export function seekPlan(domain: Domain, initial: State, todo: readonly TodoItem
     f.mark = state.mark();
     f.planLength = plan.length;
     f.depth = depth;
+    f.stnMark = stn === null ? -1 : stn.mark();
+    f.clock = clock;
     top++;
     if (verbose >= 3) log.add({ level: 3, event: "methods", depth, item: itemToString(item), methods: methods.map((m) => m.name) });
   };
@@ -195,6 +255,12 @@ export function seekPlan(domain: Domain, initial: State, todo: readonly TodoItem
       const m = f.methods[f.next++]!;
       state.undoTo(f.mark);
       plan.length = f.planLength;
+      if (steps !== null && steps.length > f.planLength) steps.length = f.planLength;
+      if (stn !== null) {
+        if (f.stnMark < 0) stn = null; // made after this choice point: drop it
+        else stn.undoTo(f.stnMark);
+      }
+      clock = f.clock;
       calling = m.name;
       state.setReadOnly(`method ${m.name}`);
       let sub: unknown;
@@ -245,10 +311,53 @@ export function seekPlan(domain: Domain, initial: State, todo: readonly TodoItem
         throw new EnsoulError("DEADLINE_EXCEEDED", `planning stopped: timeoutMs (${options.timeoutMs}) passed after ${expansions} expansions`, { field: "timeoutMs" });
       }
 
-      const item = node.item;
+      let item = node.item;
       const rest = node.next;
       let failed = false;
-      if (item instanceof Multigoal) {
+      let bound: Arg[] | null = null;
+      let time: TimeSpec | undefined;
+      if (item instanceof ScopeEnd) {
+        const net = network();
+        const e = net.addPoint(`${item.label}_end`);
+        const ok = net.addConstraint(clock, e, 0, Infinity) && constrain(net, item.startPoint, e, item.time);
+        if (verbose >= 3) log.add({ level: 3, event: "constraint", depth, item: item.label, kind: "time", ok });
+        if (ok) {
+          clock = e;
+          node = rest;
+          continue;
+        }
+        failed = true;
+      } else if (item instanceof Annotated) {
+        if (item.requires !== undefined && item.requires.length > 0) {
+          bound = matchEntities(state, item.requires);
+          if (verbose >= 3) log.add({ level: 3, event: "constraint", depth, item: itemToString(item.item), kind: "entities", ok: bound !== null });
+          if (bound === null) failed = true;
+        }
+        time = item.time;
+        const inner = item.item;
+        if (!failed && time !== undefined && !(isTask(inner) && domain.actions.has(inner[0]))) {
+          // A timed task or goal: open its interval now, close it after its subtasks.
+          const net = network();
+          const s0 = net.addPoint(`${itemToString(inner)}_start`);
+          const ok = net.addConstraint(clock, s0, 0, Infinity) && constrain(net, s0, -1, time);
+          if (verbose >= 3) log.add({ level: 3, event: "constraint", depth, item: itemToString(inner), kind: "time", ok });
+          if (ok) {
+            clock = s0;
+            node = { item: inner, next: { item: new ScopeEnd(s0, time, itemToString(inner)), next: rest } };
+            continue;
+          }
+          failed = true;
+        }
+        if (failed) {
+          // backtrack below
+        } else if (time === undefined && bound === null) {
+          node = { item: inner, next: rest };
+          continue;
+        } else item = inner; // an action with timing and/or entities: applied below
+      }
+      if (failed) {
+        // fall through to backtracking
+      } else if (item instanceof Multigoal) {
         pushChoice(MULTIGOAL, item, domain.multigoalMethods, rest);
       } else if (item instanceof Verification) {
         verify(item, state, log);
@@ -262,14 +371,32 @@ export function seekPlan(domain: Domain, initial: State, todo: readonly TodoItem
           const mark = state.mark();
           calling = name;
           const result = callWithArgs(action.fn, state, item);
-          if (result === state) {
+          if (result === state && (time !== undefined || bound !== null)) {
+            let startPoint = -1;
+            let endPoint = -1;
+            if (time !== undefined) {
+              const net = network();
+              startPoint = net.addPoint(`${name}_start`);
+              endPoint = net.addPoint(`${name}_end`);
+              const ok = net.addConstraint(clock, startPoint, 0, Infinity) && constrain(net, startPoint, endPoint, time);
+              if (verbose >= 3) log.add({ level: 3, event: "constraint", depth, item: itemToString(item), kind: "time", ok });
+              if (!ok) failed = true;
+              else clock = endPoint;
+            }
+            if (!failed) {
+              if (steps === null) steps = [];
+              while (steps.length < plan.length) steps.push(null);
+              steps.push({ startPoint, endPoint, entities: bound });
+            }
+          }
+          if (result === state && !failed) {
             if (verbose >= 3) log.add({ level: 3, event: "action", depth, item: itemToString(item), applied: true });
             plan.push(item);
             node = rest;
             depth++;
             continue;
           }
-          if (result !== false && result !== null && result !== undefined) {
+          if (result !== state && result !== false && result !== null && result !== undefined) {
             throw new EnsoulError("INVALID_ARGUMENT", `action ${name} returned something other than the state it was given; an action changes the state in place and returns it, or returns false`);
           }
           if (verbose >= 3) log.add({ level: 3, event: "action", depth, item: itemToString(item), applied: false });
@@ -314,6 +441,17 @@ export function seekPlan(domain: Domain, initial: State, todo: readonly TodoItem
     const message = err instanceof Error ? err.message : String(err);
     throw new EnsoulError("INTERNAL", `domain ${domain.name}: ${calling} threw: ${message}`, { cause: err });
   }
+}
+
+function stepInfo(r: StepRecord | null, stn: SimpleTemporalNetwork | null): StepInfo | null {
+  if (r === null) return null;
+  const info: StepInfo = {};
+  if (r.startPoint >= 0 && stn !== null) {
+    info.startUs = stn.earliest(r.startPoint);
+    info.endUs = stn.earliest(r.endPoint);
+  }
+  if (r.entities !== null) info.entities = r.entities;
+  return info;
 }
 
 function unknownItem(item: unknown, depth: number): EnsoulError {

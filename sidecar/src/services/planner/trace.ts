@@ -4,8 +4,8 @@
  * at every step; level 3: every action tried, every method tried, every goal verified.
  * Items are rendered as strings so a trace is plain JSON.
  */
+import { Annotated, type TodoItem } from "./domain.js";
 import { Multigoal } from "./state.js";
-import type { TodoItem } from "./domain.js";
 
 export type VerboseLevel = 0 | 1 | 2 | 3;
 
@@ -19,11 +19,16 @@ export type TraceEvent =
   | { level: 3; event: "already_achieved"; depth: number; item: string }
   | { level: 3; event: "verified"; depth: number; method: string; goal: string }
   | { level: 3; event: "exhausted"; depth: number; item: string }
+  | { level: 3; event: "constraint"; depth: number; item: string; kind: "time" | "entities"; ok: boolean }
   | { level: 3; event: "done"; depth: number };
 
 /** A printable form of a todo item: `(pickup, a)`, `<Multigoal goal1>`. */
 export function itemToString(item: TodoItem | { toString(): string }): string {
   if (item instanceof Multigoal) return `<Multigoal ${item.name}>`;
+  if (item instanceof Annotated) {
+    const notes = [item.time ? `time ${JSON.stringify(item.time)}` : "", item.requires ? `requires ${JSON.stringify(item.requires)}` : ""].filter(Boolean);
+    return `${itemToString(item.item)} @ ${notes.join(", ")}`;
+  }
   if (Array.isArray(item)) return `(${item.map((x: unknown) => (x instanceof Multigoal ? `<Multigoal ${x.name}>` : String(x))).join(", ")})`;
   return String(item);
 }
