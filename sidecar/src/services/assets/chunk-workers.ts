@@ -62,7 +62,6 @@ function store(m) {
 
 function load(m) {
   const parts = [];
-  let total = 0;
   for (let i = 0; i < m.ids.length; i++) {
     let packed;
     try {
@@ -80,13 +79,10 @@ function load(m) {
     const actual = createHash(m.digest).update(data).digest("hex");
     if (actual !== m.ids[i]) return { result: { failure: "mismatch", index: i, actual } };
     parts.push(data);
-    total += data.length;
   }
-  const out = new Uint8Array(total);
-  const lengths = new Array(parts.length);
-  let pos = 0;
-  for (let i = 0; i < parts.length; i++) { out.set(parts[i], pos); pos += parts[i].length; lengths[i] = parts[i].length; }
-  return { result: { data: out.buffer, lengths }, transfer: [out.buffer] };
+  // Hand each chunk's own memory over without copying; copy only those sharing a pooled buffer.
+  const buffers = parts.map((p) => (p.byteOffset === 0 && p.buffer.byteLength === p.length ? p.buffer : new Uint8Array(p).buffer));
+  return { result: { buffers }, transfer: buffers };
 }
 
 parentPort.on("message", (m) => {
@@ -120,8 +116,8 @@ export interface StoreBatchResult {
 }
 
 export interface LoadBatchResult {
-  readonly data: Uint8Array;
-  readonly lengths: number[];
+  /** The chunks' uncompressed bytes, in the order asked for. */
+  readonly chunks: Uint8Array[];
 }
 
 /** Default thread count: one worker per core (at least one, at most eight). */
@@ -199,14 +195,14 @@ export class ChunkWorkerPool {
    * serve the error message when a chunk is missing or corrupt.
    */
   async load(storeDir: string, storeName: string, ids: string[], offsets: number[], digest: ChunkDigest): Promise<LoadBatchResult> {
-    type Reply = { data: ArrayBuffer; lengths: number[] } | { failure: "missing" | "unreadable" | "mismatch"; index: number; actual?: string };
+    type Reply = { buffers: ArrayBuffer[] } | { failure: "missing" | "unreadable" | "mismatch"; index: number; actual?: string };
     const r = await this.call<Reply>({ op: "load", storeDir, ids, digest });
     if ("failure" in r) {
       const loc = { id: ids[r.index]!, offset: offsets[r.index] };
       if (r.failure === "missing") throw missingChunk(loc, storeName);
       throw corruptChunk(loc, r.failure === "unreadable" ? "not a readable zstd frame" : `its content hashes to ${r.actual}`);
     }
-    return { data: new Uint8Array(r.data), lengths: r.lengths };
+    return { chunks: r.buffers.map((b) => new Uint8Array(b)) };
   }
 
   /** False once closed or once a worker died. */

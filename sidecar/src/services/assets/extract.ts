@@ -119,7 +119,7 @@ function planSteps(index: BlobIndex, seeds: Map<string, SeedChunk>): Step[] {
 async function loadRun(chunks: IndexChunk[], store: ChunkSource, index: BlobIndex, pool: ChunkWorkerPool): Promise<Uint8Array[]> {
   if (store instanceof LocalChunkStore) {
     const r = await pool.load(store.dir, store.name, chunks.map((c) => c.id), chunks.map((c) => c.start), index.digest);
-    return [r.data];
+    return r.chunks;
   }
   const settled = await Promise.allSettled(
     chunks.map(async (c) => {
@@ -184,7 +184,9 @@ export async function extractBlob(options: ExtractOptions): Promise<ExtractResul
     for (let i = 0; i < steps.length; i++) {
       const pieces = await pending.shift()!;
       start(i + maxInFlight);
-      for (const piece of pieces) await out.write(piece);
+      const { bytesWritten } = await out.writev(pieces);
+      const wanted = pieces.reduce((n, p) => n + p.length, 0);
+      if (bytesWritten !== wanted) throw new EnsoulError("INTERNAL", `short write to ${temp}: ${bytesWritten} of ${wanted} bytes`);
       const step = steps[i]!;
       if (step.kind === "seed") {
         result.chunksFromSeed++;
