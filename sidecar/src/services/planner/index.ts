@@ -5,6 +5,8 @@
  *   - `Domain`, `State`, `Multigoal`: declare a domain in TypeScript, describe a world and goals;
  *   - `findPlan` / `seekPlan`: plan (GTPyhop's find_plan; seekPlan adds id, counts, trace);
  *   - `runLazyLookahead`: plan, act through a callback, replan on failure;
+ *   - `loadJsonDomain` + `stateFromJson` / `todoFromJson` / `planToJson`: the wire forms;
+ *   - `Annotated`, `entities`: timing and entity requirements (godot-goal-task-planner's additions);
  *   - `createPlanner`: the factory the gateway calls; it keeps registered domains by id and
  *     applies service-wide search bounds.
  */
@@ -14,12 +16,16 @@ import { runLazyLookahead, type LookaheadOptions, type LookaheadOutcome } from "
 import { seekPlan, type PlanOutcome, type SearchOptions } from "./search.js";
 import type { State } from "./state.js";
 
-export { Domain, m_split_multigoal, goalToString } from "./domain.js";
-export type { ActionFn, MultigoalMethodFn, Named, Plan, Refinement, Task, TaskArg, TaskMethodFn, TodoItem, UnigoalMethodFn } from "./domain.js";
+export { Annotated, Domain, m_split_multigoal, goalToString } from "./domain.js";
+export type { ActionFn, EntityRequirement, MultigoalMethodFn, Named, Plan, Refinement, Task, TaskArg, TaskMethodFn, TimeSpec, TodoItem, UnigoalMethodFn } from "./domain.js";
+export * as entities from "./entities.js";
+export { loadJsonDomain } from "./json_domain.js";
+export type { JsonDomain } from "./json_domain.js";
+export { multigoalFromJson, planToJson, stateFromJson, todoFromJson } from "./json_state.js";
 export { goalsNotAchieved, Multigoal, SCALAR_ARG, State } from "./state.js";
 export type { Arg, BindingsInit, Value, VarMap } from "./state.js";
 export { findPlan, seekPlan } from "./search.js";
-export type { PlanOutcome, SearchOptions } from "./search.js";
+export type { PlanOutcome, SearchOptions, StepInfo } from "./search.js";
 export { defaultActor, runLazyLookahead } from "./lookahead.js";
 export type { Actor, LookaheadOptions, LookaheadOutcome } from "./lookahead.js";
 export { itemToString } from "./trace.js";
