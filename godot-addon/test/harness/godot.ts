@@ -10,7 +10,10 @@
  *   await godot.close();
  */
 import { setTimeout as delay } from "node:timers/promises";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext } from "playwright-core";
 import { EnsoulError } from "../../../sidecar/src/lib/errors.js";
 import { collectErrors, parseTestResults, parseTestSummary, type TestResult, type TestSummary } from "./output.js";
 import { buildPack, RUNNER_MAIN_SCENE, type PackOptions } from "./pack.js";
@@ -101,24 +104,26 @@ const INTERACT_GRACE_MS = 5_000;
 
 export class GodotHarness {
   private constructor(
-    private readonly browser: Browser,
     private readonly context: BrowserContext,
     private readonly server: EngineServer,
+    private readonly profile: string,
   ) {}
 
   /** Launches Chromium and the engine's loopback server. Close it with `close()`. */
   static async start(options: HarnessOptions = {}): Promise<GodotHarness> {
     const server = await startEngineServer(options.engineDir ?? defaultEngineDir());
+    const profile = await mkdtemp(join(tmpdir(), "ensoul-chromium-"));
     try {
-      const browser = await chromium.launch({
+      const context = await chromium.launchPersistentContext(profile, {
         executablePath: options.chromiumPath ?? process.env.ENSOUL_CHROMIUM ?? "/usr/bin/chromium",
         args: [...CHROMIUM_ARGS],
         headless: true,
+        viewport: DEFAULT_VIEWPORT,
       });
-      const context = await browser.newContext({ viewport: DEFAULT_VIEWPORT });
-      return new GodotHarness(browser, context, server);
+      return new GodotHarness(context, server, profile);
     } catch (err) {
       await server.close();
+      await rm(profile, { recursive: true, force: true });
       throw err;
     }
   }
@@ -200,9 +205,10 @@ export class GodotHarness {
   /** Closes the browser and the server. */
   async close(): Promise<void> {
     try {
-      await this.browser.close();
+      await this.context.close();
     } finally {
       await this.server.close();
+      await rm(this.profile, { recursive: true, force: true });
     }
   }
 }
