@@ -184,10 +184,17 @@ export async function extractBlob(options: ExtractOptions): Promise<ExtractResul
     for (let i = 0; i < steps.length; i++) {
       const pieces = await pending.shift()!;
       start(i + maxInFlight);
+      const step = steps[i]!;
+      const stepChunks = step.kind === "seed" ? [step.chunk] : step.chunks;
+      stepChunks.forEach((c, k) => {
+        // A chunk that hashes right but is not as long as the index says means a broken index.
+        if (pieces[k]?.length !== c.sizeBytes) {
+          throw new EnsoulError("FAILED_PRECONDITION", `chunk ${c.id} (index offset ${c.start}) has ${pieces[k]?.length} bytes, the index says ${c.sizeBytes}`);
+        }
+      });
       const { bytesWritten } = await out.writev(pieces);
       const wanted = pieces.reduce((n, p) => n + p.length, 0);
       if (bytesWritten !== wanted) throw new EnsoulError("INTERNAL", `short write to ${temp}: ${bytesWritten} of ${wanted} bytes`);
-      const step = steps[i]!;
       if (step.kind === "seed") {
         result.chunksFromSeed++;
         result.bytesFromSeed += step.chunk.sizeBytes;

@@ -138,6 +138,17 @@ describe("extract", () => {
     expect(existsSync(path.join(dir, "out.bin"))).toBe(false);
   });
 
+  it("fails when the index gives a chunk a size other than its content's", async () => {
+    const { dir, made, index, store } = await madeBlob(300_000);
+    const bytes = readFileSync(index);
+    const firstEnd = bytes.readBigUInt64LE(64);
+    bytes.writeBigUInt64LE(firstEnd - 1n, 64); // chunk 0 one byte shorter, chunk 1 one longer
+    writeFileSync(path.join(dir, "lying.caibx"), bytes);
+    const err = await rejection(extractBlob({ index: path.join(dir, "lying.caibx"), store, output: path.join(dir, "out.bin") }));
+    expect(err.message).toContain(`chunk ${made.index.chunks[0]!.id} (index offset 0) has ${firstEnd} bytes`);
+    expect(existsSync(path.join(dir, "out.bin"))).toBe(false);
+  });
+
   it("refuses a truncated index or one with the wrong magic", async () => {
     const { dir, index, store } = await madeBlob(200_000);
     const bytes = readFileSync(index);
