@@ -8,6 +8,9 @@ import { pathToFileURL } from "node:url";
 import { realpathSync } from "node:fs";
 import { toEnsoulError } from "../lib/errors.js";
 import { SERVER_VERSION } from "../lib/version.js";
+import { registerStoreCommands } from "../services/assets/cli.js";
+import { registerBodyCommand } from "../services/generate/body/cli.js";
+import { registerGenerateCommand } from "../services/generate/cli.js";
 import { registerInfoCommand, registerPingCommand, registerServeCommand } from "./commands.js";
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
 
@@ -22,6 +25,9 @@ export function buildProgram(out: (line: string) => void = (l) => console.log(l)
   registerServeCommand(program, out);
   registerInfoCommand(program, out);
   registerPingCommand(program, out);
+  registerGenerateCommand(program, out);
+  registerBodyCommand(program);
+  registerStoreCommands(program);
   return program;
 }
 
@@ -29,12 +35,19 @@ export function buildProgram(out: (line: string) => void = (l) => console.log(l)
 export async function runCli(argv: string[], out?: (line: string) => void, err: (line: string) => void = (l) => console.error(l)): Promise<number> {
   const program = buildProgram(out);
   program.exitOverride();
-  for (const sub of program.commands) sub.exitOverride();
+  const overrideAll = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(overrideAll);
+  };
+  overrideAll(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return EXIT.OK;
   } catch (e) {
     if (e instanceof CommanderError) {
+      // Services raise their own failures through commander with codes "ensoul.<service>.…"
+      // and their exit code; commander's own errors are usage errors.
+      if (e.code.startsWith("ensoul.")) return e.exitCode;
       return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     }
     const error = toEnsoulError(e);
