@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BUZHASH_TABLE } from "./buzhash-table.js";
 import { buildChunkerWasm, instantiateChunkerWasm } from "./chunker-wasm.js";
@@ -88,6 +89,25 @@ describe("chunker", () => {
       expect(lengths.reduce((a, b) => a + b, 0)).toBe(data.length);
       expect(lengths.every((n) => n <= sizes.maxBytes)).toBe(true);
     }
+  });
+
+  it("agrees with the reference for arbitrary sizes and data (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 600 }),
+        fc.integer({ min: 0, max: 600 }),
+        fc.integer({ min: 0, max: 2000 }),
+        fc.uint8Array({ maxLength: 6000 }),
+        fc.boolean(),
+        (min, avgExtra, maxExtra, bytes, lowEntropy) => {
+          const maxBytes = Math.max(min + avgExtra + maxExtra, WINDOW_BYTES);
+          const sizes = resolveChunkSizes({ minBytes: min, avgBytes: Math.min(min + avgExtra, maxBytes), maxBytes });
+          const data = lowEntropy ? bytes.map((b) => b & 1) : bytes;
+          expect(chunkLengths(data, sizes)).toEqual(referenceLengths(data, sizes));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it("cuts a chunk of exactly min bytes when the seed window is a boundary", () => {
