@@ -5,7 +5,8 @@ import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalChunkStore } from "./chunk-store.js";
-import { EXIT_FAILED, EXIT_USAGE, registerStoreCommands } from "./cli.js";
+import { EXIT_FAILED, EXIT_USAGE, registerStoreCommands, stopServedStores } from "./cli.js";
+import { chunkRelativePath } from "./chunk-store.js";
 import { serveChunkStore } from "./http-store.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "ensoul-store-cli-"));
@@ -89,6 +90,25 @@ describe("ensoul store commands", () => {
     expect(gc.out).toMatch(/removed [1-9]\d* chunks/);
     expect((await ensoul("verify", "--store", store, `${dir}/a.caibx`)).exitCode).toBe(0);
     expect((await ensoul("verify", "--store", store, `${dir}/b.caibx`)).exitCode).toBe(EXIT_FAILED);
+  });
+
+  it("serve answers chunk requests until stopped", async () => {
+    const dir = mkdtempSync(path.join(work, "s-"));
+    const store = path.join(dir, "store");
+    writeFileSync(path.join(dir, "a.bin"), randomBytes(100_000));
+    await ensoul("make", "--store", store, `${dir}/a.caibx`, `${dir}/a.bin`);
+    const [id] = (await ensoul("list-chunks", `${dir}/a.caibx`)).out.trim().split("\n");
+    const served = await ensoul("serve", "--store", store, "--listen", "127.0.0.1:0");
+    const url = /at (http:\/\/\S+)/.exec(served.out)?.[1];
+    expect(url).toBeDefined();
+    try {
+      const res = await fetch(new URL(chunkRelativePath(id!), url));
+      expect(res.status).toBe(200);
+    } finally {
+      await stopServedStores();
+    }
+    await expect(fetch(new URL(chunkRelativePath(id!), url))).rejects.toThrow();
+    expect((await ensoul("serve", "--listen", "nowhere")).exitCode).toBe(EXIT_USAGE);
   });
 
   it("exits with the usage code on bad flags and with failure on a bad index", async () => {

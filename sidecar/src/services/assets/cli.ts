@@ -13,7 +13,7 @@ import { extractBlob } from "./extract.js";
 import { type ChunkDigest } from "./index-format.js";
 import { collectGarbage, listChunks, verifyIndex } from "./maintenance.js";
 import { makeBlobIndex } from "./make.js";
-import { HttpChunkSource, serveChunkStore } from "./http-store.js";
+import { HttpChunkSource, serveChunkStore, type ChunkServer } from "./http-store.js";
 import type { ChunkSource } from "./chunk-store.js";
 
 export const EXIT_FAILED = 1;
@@ -53,6 +53,16 @@ function action<A extends unknown[]>(body: (cmd: Command, ...args: A) => Promise
 
 function withStore(cmd: Command): Command {
   return cmd.option("--store <dir>", "chunk store directory", DEFAULT_STORE);
+}
+
+/** Chunk servers started by `store serve`, until stopped. */
+const running = new Set<ChunkServer>();
+
+/** Stops every chunk server `store serve` started (on SIGINT/SIGTERM, or for a graceful exit). */
+export async function stopServedStores(): Promise<void> {
+  const servers = [...running];
+  running.clear();
+  await Promise.all(servers.map((s) => s.close()));
 }
 
 /** Adds `store make|extract|verify|list-chunks|gc|serve` to `program`. */
@@ -138,8 +148,9 @@ export function registerStoreCommands(program: Command): Command {
         if (m === null) throw new EnsoulError("INVALID_ARGUMENT", `--listen wants HOST:PORT, got "${o.listen}"`, { field: "listen" });
         const writableDigest = o.writable === undefined ? undefined : parseDigest(o.writable);
         const server = await serveChunkStore({ store: o.store, host: m[1]!, port: Number(m[2]), writableDigest });
+        running.add(server);
         print(cmd, `serving ${o.store} at ${server.url}`);
-        const stop = (): void => void server.close();
+        const stop = (): void => void stopServedStores();
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
       }),

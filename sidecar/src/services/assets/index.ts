@@ -24,4 +24,4 @@ export { makeBlobIndex, type MakeOptions, type MakeResult } from "./make.js";
 export { extractBlob, readIndexFile, type ExtractOptions, type ExtractResult } from "./extract.js";
 export { collectGarbage, listChunks, verifyIndex, type GcResult, type VerifyResult } from "./maintenance.js";
 export { HttpChunkSource, serveChunkStore, type ChunkServer, type ServeOptions } from "./http-store.js";
-export { registerStoreCommands } from "./cli.js";
+export { registerStoreCommands, stopServedStores } from "./cli.js";
