@@ -111,9 +111,14 @@ const ENUM_RULE: ScalarRule = {
   packable: true,
 };
 
+/** Enum fields are typed with their enum; the wire carries an int32, cast on the way in. */
+function enumRule(enumName: string): ScalarRule {
+  return { ...ENUM_RULE, gdType: enumName, defaultValue: `0 as ${enumName}`, read: `(r.int32() as ${enumName})` };
+}
+
 function ruleOf(kind: FieldKind): ScalarRule | null {
   if (kind.kind === "scalar") return kind.rule;
-  if (kind.kind === "enum") return ENUM_RULE;
+  if (kind.kind === "enum") return enumRule(kind.enumName);
   return null;
 }
 
@@ -188,7 +193,8 @@ class MessageWriter {
       const name = memberName(field.name);
       for (const line of docComment(field.comment, "\t")) this.lines.push(line);
       if (field.map) {
-        this.emit(1, `var ${name}: Dictionary = {}`);
+        const keyType = gdType(fieldKind(field, this.pkg, mapKeyType(field)));
+        this.emit(1, `var ${name}: Dictionary[${keyType}, ${gdType(kind)}] = {}`);
         continue;
       }
       if (field.repeated) {
@@ -225,6 +231,7 @@ class MessageWriter {
     const rule = ruleOf(kind) as ScalarRule;
     if (rule.gdType === "bool") return name;
     if (rule.gdType === "String" || rule.gdType === "PackedByteArray") return `not ${name}.is_empty()`;
+    if (kind.kind === "enum") return `int(${name}) != 0`;
     return `${name} != ${rule.defaultValue}`;
   }
 

@@ -321,7 +321,7 @@ class Scalars extends RefCounted:
 	var flag: bool = false
 	var text: String = ""
 	var blob: PackedByteArray = PackedByteArray()
-	var mood: int = 0
+	var mood: Mood = 0 as Mood
 
 	## Encodes this message to protobuf wire bytes.
 	func encode() -> PackedByteArray:
@@ -382,7 +382,7 @@ class Scalars extends RefCounted:
 		if not blob.is_empty():
 			w.tag(15, 2)
 			w.blob(blob)
-		if mood != 0:
+		if int(mood) != 0:
 			w.tag(16, 0)
 			w.varint(mood)
 
@@ -470,7 +470,7 @@ class Scalars extends RefCounted:
 					if wire != 0:
 						r.skip(wire)
 						continue
-					mood = r.int32()
+					mood = (r.int32() as Mood)
 				_:
 					r.skip(wire)
 		if r.pos > end:
@@ -510,7 +510,7 @@ class Scalars extends RefCounted:
 			d["text"] = text
 		if not blob.is_empty():
 			d["blob"] = Marshalls.raw_to_base64(blob)
-		if mood != 0:
+		if int(mood) != 0:
 			d["mood"] = _Json.enum_name(Mood, mood)
 		return d
 
@@ -524,13 +524,13 @@ class Sample extends RefCounted:
 	var packed_db: Array[float] = []
 	var packed_f32: Array[int] = []
 	var packed_flags: Array[bool] = []
-	var moods: Array[int] = []
+	var moods: Array[Mood] = []
 	var names: Array[String] = []
 	var blobs: Array[PackedByteArray] = []
 	var inners: Array[Inner] = []
-	var counts: Dictionary = {}
-	var by_id: Dictionary = {}
-	var tags: Dictionary = {}
+	var counts: Dictionary[String, int] = {}
+	var by_id: Dictionary[int, Inner] = {}
+	var tags: Dictionary[String, String] = {}
 	var inner: Inner = null
 	## True when maybe is present (a proto3 optional field).
 	var has_maybe: bool = false
@@ -546,7 +546,7 @@ class Sample extends RefCounted:
 		set(value):
 			pick_inner = value
 			pick = &"pick_inner"
-	var pick_mood: int = 0:
+	var pick_mood: Mood = 0 as Mood:
 		set(value):
 			pick_mood = value
 			pick = &"pick_mood"
@@ -729,10 +729,10 @@ class Sample extends RefCounted:
 					if wire == 2:
 						var packed_end := r.length_end()
 						while r.pos < packed_end and not r.failed:
-							moods.append(r.int32())
+							moods.append((r.int32() as Mood))
 						r.check_end(packed_end)
 					elif wire == 0:
-						moods.append(r.int32())
+						moods.append((r.int32() as Mood))
 					else:
 						r.skip(wire)
 				8:
@@ -831,7 +831,7 @@ class Sample extends RefCounted:
 					if wire != 0:
 						r.skip(wire)
 						continue
-					pick_mood = r.int32()
+					pick_mood = (r.int32() as Mood)
 				19:
 					if wire != 0:
 						r.skip(wire)

@@ -215,7 +215,7 @@ class _Reader extends RefCounted:
 
 ## The answer to a request that failed, or the last frame of a stream that failed.
 class ErrorMessage extends RefCounted:
-	var code: int = 0
+	var code: ErrorCode = 0 as ErrorCode
 	## A message a person understands.
 	var message: String = ""
 	## The offending request field, where there is one (e.g. "hello.token").
@@ -235,7 +235,7 @@ class ErrorMessage extends RefCounted:
 		return null if r.failed else m
 
 	func _write(w: _Writer) -> void:
-		if code != 0:
+		if int(code) != 0:
 			w.tag(1, 0)
 			w.varint(code)
 		if not message.is_empty():
@@ -254,7 +254,7 @@ class ErrorMessage extends RefCounted:
 					if wire != 0:
 						r.skip(wire)
 						continue
-					code = r.int32()
+					code = (r.int32() as ErrorCode)
 				2:
 					if wire != 2:
 						r.skip(wire)
@@ -274,7 +274,7 @@ class ErrorMessage extends RefCounted:
 	## strings, enums by name, bytes as base64, default values left out).
 	func to_dict() -> Dictionary:
 		var d := {}
-		if code != 0:
+		if int(code) != 0:
 			d["code"] = _Json.enum_name(ErrorCode, code)
 		if not message.is_empty():
 			d["message"] = message
