@@ -19,6 +19,16 @@ const fs = require("node:fs");
 const path = require("node:path");
 const zstd = require(workerData.zstdPath);
 const madeDirs = new Set();
+let compressor, compressorLevel;
+
+function compress(chunk, level) {
+  if (compressorLevel !== level) {
+    compressor = new zstd.Compressor();
+    compressor.setParameters({ compressionLevel: level });
+    compressorLevel = level;
+  }
+  return compressor.compress(chunk);
+}
 
 function chunkPath(storeDir, id) {
   return path.join(storeDir, id.slice(0, 4), id + ".cacnk");
@@ -45,7 +55,7 @@ function store(m) {
     if (fs.existsSync(file)) continue;
     const dir = path.dirname(file);
     if (!madeDirs.has(dir)) { fs.mkdirSync(dir, { recursive: true }); madeDirs.add(dir); }
-    const packed = zstd.compress(chunk, { compressionLevel: m.level });
+    const packed = compress(chunk, m.level);
     const temp = path.join(dir, "." + ids[i] + ".cacnk." + randomBytes(6).toString("hex") + ".tmp");
     try {
       fs.writeFileSync(temp, packed, { flag: "wx" });
