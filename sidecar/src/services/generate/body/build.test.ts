@@ -228,6 +228,25 @@ describe("buildBody", () => {
     expect(largest("Top", "bust", 2)).toBeGreaterThan(0.02);
   });
 
+  it("gives each sparse accessor's indices a buffer view of exactly their size (Godot requires it)", async () => {
+    const glb = await buildBody({ morphs: { belly: 1, muscle: 1, bust: 1 } });
+    const jsonLength = new DataView(glb.buffer, glb.byteOffset).getUint32(12, true);
+    const json = JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + jsonLength))) as {
+      accessors: Array<{ sparse?: { count: number; indices: { bufferView: number; byteOffset?: number; componentType: number } } }>;
+      bufferViews: Array<{ byteLength: number }>;
+    };
+    const sparse = json.accessors.filter((a) => a.sparse !== undefined);
+    expect(sparse.length).toBeGreaterThan(10);
+    const seen = new Set<number>();
+    for (const a of sparse) {
+      const { count, indices } = a.sparse!;
+      expect(indices.byteOffset ?? 0).toBe(0);
+      expect(json.bufferViews[indices.bufferView]!.byteLength).toBe(count * (indices.componentType === 5121 ? 1 : indices.componentType === 5123 ? 2 : 4));
+      expect(seen.has(indices.bufferView)).toBe(false);
+      seen.add(indices.bufferView);
+    }
+  });
+
   it("paints clothing and skin from the colour parameters (linear PBR factors)", async () => {
     const glb = await buildBody({ skinColor: "#ffffff", clothingColors: ["#000000"] });
     const { NodeIO } = await import("@gltf-transform/core");

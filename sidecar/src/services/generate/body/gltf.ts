@@ -217,5 +217,60 @@ const io = new NodeIO().setLogger(new Logger(Logger.Verbosity.ERROR)).setVertexL
 
 /** Writes a document as .glb bytes. */
 export async function writeGlb(doc: Document): Promise<Uint8Array> {
-  return io.writeBinary(doc);
+  return giveSparseIndicesTheirOwnViews(await io.writeBinary(doc));
+}
+
+interface GltfJson {
+  accessors?: Array<{ sparse?: { count: number; indices: { bufferView: number; byteOffset?: number; componentType: number } } }>;
+  bufferViews?: Array<{ buffer: number; byteOffset?: number; byteLength: number }>;
+}
+
+const COMPONENT_BYTES: Record<number, number> = { 5121: 1, 5123: 2, 5125: 4 };
+
+/**
+ * Godot's glTF importer (4.6) insists that a sparse accessor's indices fill their buffer view
+ * exactly, while @gltf-transform packs the indices of all sparse accessors into one view. This
+ * rewrites only the JSON chunk of the .glb: each sparse accessor gets a view of its own over the
+ * same bytes (the first reuses the shared view's slot, the rest are appended), so no other
+ * index changes and the binary chunk is untouched. Still valid glTF, and deterministic.
+ */
+export function giveSparseIndicesTheirOwnViews(glb: Uint8Array): Uint8Array {
+  const view = new DataView(glb.buffer, glb.byteOffset, glb.byteLength);
+  const jsonLength = view.getUint32(12, true);
+  const json = JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + jsonLength))) as GltfJson;
+  const views = json.bufferViews ?? [];
+  const reused = new Set<number>();
+  for (const accessor of json.accessors ?? []) {
+    const sparse = accessor.sparse;
+    if (sparse === undefined) continue;
+    const shared = views[sparse.indices.bufferView];
+    if (shared === undefined) continue;
+    const own = {
+      buffer: shared.buffer,
+      byteOffset: (shared.byteOffset ?? 0) + (sparse.indices.byteOffset ?? 0),
+      byteLength: sparse.count * (COMPONENT_BYTES[sparse.indices.componentType] ?? 4),
+    };
+    if (!reused.has(sparse.indices.bufferView)) {
+      reused.add(sparse.indices.bufferView);
+      views[sparse.indices.bufferView] = own;
+    } else {
+      views.push(own);
+      sparse.indices.bufferView = views.length - 1;
+    }
+    delete sparse.indices.byteOffset;
+  }
+  if (reused.size === 0) return glb;
+  const text = JSON.stringify(json);
+  const padded = text + " ".repeat((4 - (Buffer.byteLength(text) % 4)) % 4);
+  const jsonBytes = new TextEncoder().encode(padded);
+  const rest = glb.subarray(20 + jsonLength);
+  const out = new Uint8Array(20 + jsonBytes.byteLength + rest.byteLength);
+  const outView = new DataView(out.buffer);
+  out.set(glb.subarray(0, 12));
+  outView.setUint32(8, out.byteLength, true);
+  outView.setUint32(12, jsonBytes.byteLength, true);
+  outView.setUint32(16, 0x4e4f534a, true); // "JSON"
+  out.set(jsonBytes, 20);
+  out.set(rest, 20 + jsonBytes.byteLength);
+  return out;
 }
