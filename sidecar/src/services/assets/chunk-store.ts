@@ -18,6 +18,7 @@ export const CHUNK_SUFFIX = ".cacnk";
 export const ZSTD_LEVEL = 3;
 const CHUNK_FILE_PATTERN = /^[0-9a-f]{64}\.cacnk$/;
 const PREFIX_DIR_PATTERN = /^[0-9a-f]{4}$/;
+const TEMP_FILE_PATTERN = /^(\.[0-9a-f]{64}\.cacnk\.[0-9a-f]+\.tmp|[0-9a-f]{64}\.[0-9a-f]+\.tmp|\.tmp-cacnk.*)$/;
 
 /** The chunk id: digest of the uncompressed bytes, lower-case hex. */
 export function chunkId(data: Uint8Array, digest: ChunkDigest): string {
@@ -144,6 +145,19 @@ export class LocalChunkStore implements ChunkSource {
 
   /** Every chunk id in the store, ignoring temporary and foreign files. */
   async *ids(): AsyncGenerator<string> {
+    for await (const { prefix, file } of this.files()) {
+      if (CHUNK_FILE_PATTERN.test(file) && file.startsWith(prefix)) yield file.slice(0, 64);
+    }
+  }
+
+  /** Paths of temporary chunk files (ours, casync's `<id>.<hex>.tmp`, desync's `.tmp-cacnk…`). */
+  async *temporaries(): AsyncGenerator<string> {
+    for await (const { prefix, file } of this.files()) {
+      if (TEMP_FILE_PATTERN.test(file)) yield path.join(this.dir, prefix, file);
+    }
+  }
+
+  private async *files(): AsyncGenerator<{ prefix: string; file: string }> {
     let prefixes: string[];
     try {
       prefixes = (await fsp.readdir(this.dir)).filter((d) => PREFIX_DIR_PATTERN.test(d)).sort();
@@ -159,9 +173,7 @@ export class LocalChunkStore implements ChunkSource {
         if ((err as NodeJS.ErrnoException).code === "ENOTDIR") continue;
         throw err;
       }
-      for (const file of names.sort()) {
-        if (CHUNK_FILE_PATTERN.test(file) && file.startsWith(prefix)) yield file.slice(0, 64);
-      }
+      for (const file of names.sort()) yield { prefix, file };
     }
   }
 }

@@ -133,7 +133,8 @@ export function registerStoreCommands(program: Command): Command {
       action(async (cmd, keep: string[]) => {
         const o = cmd.opts<{ store: string; dryRun?: boolean }>();
         const r = await collectGarbage({ store: o.store, keep, dryRun: o.dryRun === true });
-        print(cmd, `${o.dryRun ? "would remove" : "removed"} ${r.removedChunks} chunks (${r.removedBytes} bytes), kept ${r.keptChunks}`);
+        const verb = o.dryRun ? "would remove" : "removed";
+        print(cmd, `${verb} ${r.removedChunks} chunks (${r.removedBytes} bytes) and ${r.removedTemporaries} stale temporary files, kept ${r.keptChunks}`);
       }),
     );
 

@@ -69,13 +69,24 @@ export interface GcResult {
   readonly keptChunks: number;
   readonly removedChunks: number;
   readonly removedBytes: number;
+  /** Temporary files left by interrupted writers (any tool) and older than `tempMaxAgeMs`. */
+  readonly removedTemporaries: number;
 }
 
+/** Temporaries younger than this may belong to a writer still at work. */
+const DEFAULT_TEMP_MAX_AGE_MS = 60 * 60 * 1000;
+
 /**
- * Removes every chunk of the store that none of the `keep` indexes references. Refuses to run
- * without at least one index (that would empty the store); `dryRun` only counts.
+ * Removes every chunk of the store that none of the `keep` indexes references, and stale
+ * temporary files. Refuses to run without at least one index (that would empty the store);
+ * `dryRun` only counts.
  */
-export async function collectGarbage(options: { store: string; keep: readonly string[]; dryRun?: boolean }): Promise<GcResult> {
+export async function collectGarbage(options: {
+  store: string;
+  keep: readonly string[];
+  dryRun?: boolean;
+  tempMaxAgeMs?: number;
+}): Promise<GcResult> {
   if (options.keep.length === 0) {
     throw new EnsoulError("INVALID_ARGUMENT", "gc needs at least one index to keep (it removes every chunk no index references)", { field: "keep" });
   }
@@ -95,5 +106,13 @@ export async function collectGarbage(options: { store: string; keep: readonly st
     removedChunks++;
     if (!options.dryRun) await store.remove(id);
   }
-  return { keptChunks, removedChunks, removedBytes };
+  let removedTemporaries = 0;
+  const cutoff = Date.now() - (options.tempMaxAgeMs ?? DEFAULT_TEMP_MAX_AGE_MS);
+  for await (const file of store.temporaries()) {
+    const stat = await fsp.stat(file).catch(() => undefined);
+    if (stat === undefined || stat.mtimeMs > cutoff) continue;
+    removedTemporaries++;
+    if (!options.dryRun) await fsp.rm(file, { force: true });
+  }
+  return { keptChunks, removedChunks, removedBytes, removedTemporaries };
 }

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -50,6 +50,18 @@ describe("index format", () => {
     const backwards = Buffer.from(made.indexBytes);
     backwards.writeBigUInt64LE(1n, 64 + 40);
     expect(() => decodeIndex(backwards)).toThrow(/backwards/);
+  });
+});
+
+describe("make", () => {
+  it("gives the same index for a stream of odd-sized pieces as for the file", async () => {
+    const { data, made, store } = await madeBlob(900_000);
+    async function* pieces(): AsyncGenerator<Uint8Array> {
+      for (let pos = 0, n = 1; pos < data.length; pos += n, n = (n * 7 + 13) % 300_000) yield data.subarray(pos, pos + n);
+    }
+    const streamed = await makeBlobIndex({ input: pieces(), store });
+    expect(streamed.indexBytes.equals(made.indexBytes)).toBe(true);
+    expect(streamed.newChunks).toBe(0);
   });
 });
 
@@ -200,6 +212,19 @@ describe("verify, list-chunks, gc", () => {
     ]);
   });
 
+  it("gc removes stale temporaries of any tool but not fresh ones", async () => {
+    const { index, store, made } = await madeBlob(200_000);
+    const id = made.index.chunks[0]!.id;
+    const sub = path.join(store, id.slice(0, 4));
+    const stale = [`${id}.00ff00ff00ff00ff.tmp`, ".tmp-cacnk42", `.${id}.cacnk.abcdef.tmp`];
+    for (const f of [...stale, "keep-me.txt"]) writeFileSync(path.join(sub, f), "x");
+    const old = new Date(Date.now() - 2 * 3600_000);
+    for (const f of stale.slice(0, 2)) utimesSync(path.join(sub, f), old, old);
+    const r = await collectGarbage({ store, keep: [index] });
+    expect(r.removedTemporaries).toBe(2);
+    expect(readdirSync(sub).sort()).toEqual([`${id}.cacnk`, `.${id}.cacnk.abcdef.tmp`, "keep-me.txt"].sort());
+  });
+
   it("list-chunks gives the index's chunks in blob order", async () => {
     const { made, index } = await madeBlob(500_000);
     const chunks = await listChunks(index);
@@ -216,6 +241,7 @@ describe("verify, list-chunks, gc", () => {
     expect(dry.removedChunks).toBe(second.chunkCount);
     const r = await collectGarbage({ store, keep: [index] });
     expect(r).toEqual(dry);
+    expect(r.removedTemporaries).toBe(0);
     expect((await verifyIndex({ index, store })).problems).toEqual([]);
     expect(r.keptChunks).toBe(new Set(made.index.chunks.map((c) => c.id)).size);
     await expect(collectGarbage({ store, keep: [] })).rejects.toThrow(/at least one index/);
