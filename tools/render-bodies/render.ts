@@ -2,7 +2,7 @@
  * Renders a few generated bodies to PNG so a person can look at them:
  *   npx tsx tools/render-bodies/render.ts [outDir]     (default docs/bodies)
  *
- * Front and side views of the rest pose, plus a posed view (arms down, elbows, knees and fingers
+ * Front and side views of the rest pose, head-and-shoulders close-ups, plus a posed view (arms down, elbows, knees and fingers
  * bent, head turned) that shows whether the skin weights bend cleanly. The bodies are loaded by
  * three.js's GLTFLoader (from npm, served to the page from node_modules: no network) in headless
  * Debian chromium with SwiftShader WebGL.
@@ -126,7 +126,7 @@ window.show = (view) => {
   const tileH = canvas.height;
   const boxes = bodies.map((b) => {
     b.root.position.set(0, 0, 0);
-    b.root.rotation.set(0, view === "side" ? Math.PI / 2 : view === "posed" ? 0.5 : 0, 0);
+    b.root.rotation.set(0, view === "side" ? Math.PI / 2 : view === "posed" ? 0.5 : view === "face" ? 0.45 : 0, 0);
     for (const m of b.skinned) {
       for (const bone of m.skeleton.bones) {
         const r = view === "posed" ? POSE[bone.name] : undefined;
@@ -136,6 +136,21 @@ window.show = (view) => {
     b.root.updateMatrixWorld(true);
     return new THREE.Box3().setFromObject(b.root, true);
   });
+  if (view === "face") {
+    // Head and shoulders of each body, each filling its tile.
+    renderer.setScissorTest(true);
+    bodies.forEach((b, i) => {
+      bodies.forEach((o, j) => { o.root.visible = i === j; });
+      const top = boxes[i].max.y;
+      const h = top * 0.24;
+      const halfW = (h * tileW) / tileH / 2;
+      const cam = new THREE.OrthographicCamera(-halfW, halfW, top + h * 0.04, top - h * 0.96, -50, 50);
+      renderer.setViewport(i * tileW, 0, tileW, tileH);
+      renderer.setScissor(i * tileW, 0, tileW, tileH);
+      renderer.render(scene, cam);
+    });
+    return 0;
+  }
   const mpp = Math.max(...boxes.map((x) => Math.max((x.max.x - x.min.x) / (tileW * 0.94), x.max.y / (tileH * 0.94))));
   renderer.setScissorTest(true);
   bodies.forEach((b, i) => {
@@ -188,7 +203,7 @@ async function main(): Promise<void> {
     await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
     const skinnedCounts = await page.evaluate((n) => (window as unknown as { loadBodies: (n: number) => Promise<number[]> }).loadBodies(n), glbs.length);
     if (skinnedCounts.some((c) => c < 1)) throw new Error(`a body loaded without a skinned mesh: ${skinnedCounts.join(",")}`);
-    for (const view of ["front", "side", "posed"]) {
+    for (const view of ["front", "side", "posed", "face"]) {
       const top = await page.evaluate((v) => (window as unknown as { show: (v: string) => number }).show(v), view);
       const png = await page.screenshot({ clip: { x: 0, y: top, width: 1500, height: 460 - top } });
       const file = join(outDir, `${view}.png`);

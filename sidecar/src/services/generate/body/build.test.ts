@@ -255,6 +255,6 @@ describe("buildBody", () => {
     expect(byName.get("Skin")?.getBaseColorFactor()).toEqual([1, 1, 1, 1]);
     expect(byName.get("Top")?.getBaseColorFactor()).toEqual([0, 0, 0, 1]);
     expect(byName.get("Skin")?.getMetallicFactor()).toBe(0);
-    expect([...byName.keys()].sort()).toEqual(["Bottom", "EyeWhite", "Hair", "Iris", "Pupil", "Shoes", "Skin", "Top"]);
+    expect([...byName.keys()].sort()).toEqual(["Bottom", "EyeWhite", "Hair", "Iris", "Lips", "Pupil", "Shoes", "Skin", "Top"]);
   });
 });

@@ -77,6 +77,15 @@ function darken(hex: string, f: number): string {
   return `#${parts.map((v) => v.toString(16).padStart(2, "0")).join("")}`;
 }
 
+function mix(a: string, b: string, t: number): string {
+  const parts = [0, 1, 2].map((i) => {
+    const x = parseInt(a.slice(1 + i * 2, 3 + i * 2), 16);
+    const y = parseInt(b.slice(1 + i * 2, 3 + i * 2), 16);
+    return Math.round(x + (y - x) * t);
+  });
+  return `#${parts.map((v) => v.toString(16).padStart(2, "0")).join("")}`;
+}
+
 interface MaterialLook {
   color: string;
   roughness: number;
@@ -94,6 +103,7 @@ function materialLooks(p: BodyParams): MaterialLook[] {
     [MAT.eyeWhite]: { color: "#f0ede6", roughness: 0.25 },
     [MAT.iris]: { color: p.eyeColor, roughness: 0.3 },
     [MAT.pupil]: { color: "#0b0b0d", roughness: 0.2 },
+    [MAT.lips]: { color: mix(darken(p.skinColor, 0.8), "#9a3b3b", 0.3), roughness: 0.45 },
   };
   return MATERIAL_NAMES.map((_, i) => looks[i] as MaterialLook);
 }

@@ -22,8 +22,8 @@ import {
 } from "./surface.js";
 
 /** Materials, in primitive order. */
-export const MATERIAL_NAMES = ["Skin", "Hair", "Top", "Bottom", "Shoes", "EyeWhite", "Iris", "Pupil"] as const;
-export const MAT = { skin: 0, hair: 1, top: 2, bottom: 3, shoes: 4, eyeWhite: 5, iris: 6, pupil: 7 } as const;
+export const MATERIAL_NAMES = ["Skin", "Hair", "Top", "Bottom", "Shoes", "EyeWhite", "Iris", "Pupil", "Lips"] as const;
+export const MAT = { skin: 0, hair: 1, top: 2, bottom: 3, shoes: 4, eyeWhite: 5, iris: 6, pupil: 7, lips: 8 } as const;
 
 /**
  * What the morph targets vary. The base mesh has belly = bust = 0 and the build's fat and
@@ -102,6 +102,7 @@ export function buildBodySurfaces(
   const parts: Array<[shaped: boolean, make: () => PartBuilder]> = [
     [true, () => torso(params, frame, shape)],
     [false, () => head(frame)],
+    ...faceParts(frame).map((part): [boolean, () => PartBuilder] => [false, () => part]),
   ];
   for (const side of [1, -1] as const) {
     parts.push([false, () => eye(frame, side, "white")], [false, () => eye(frame, side, "iris")], [false, () => eye(frame, side, "pupil")]);
@@ -272,11 +273,8 @@ function head(f: BodyFrame): PartBuilder {
   const ringsCount = 14;
   const rings: RingShape[] = [];
   for (let i = 0; i < ringsCount; i++) rings.push(headRing(f, Math.PI * (1 - (i + 1) / (ringsCount + 1)), 1, 0));
-  const [, hy, hz] = f.headHalf;
+  const [, hy] = f.headHalf;
   const headBone = boneIndex("Head");
-  const noseY = f.headCenterY - 0.28 * hy;
-  const noseSx = 0.12 * hz;
-  const noseSy = 0.2 * hy;
   return {
     spec: {
       rings,
@@ -288,12 +286,6 @@ function head(f: BodyFrame): PartBuilder {
       endPole: [0, f.headCenterY + hy, f.headCenterZ],
       materialOfBand: () => MAT.skin,
       uvRect: cell(1, 0),
-      sculpt: (q) => {
-        if (q[2] <= f.headCenterZ) return;
-        const dy = q[1] - noseY;
-        const bump = Math.exp(-(q[0] * q[0]) / (2 * noseSx * noseSx) - (dy * dy) / (2 * noseSy * noseSy));
-        q[2] += 0.2 * hz * bump;
-      },
     },
     influences: () => [[headBone, 1]],
   };
@@ -302,27 +294,87 @@ function head(f: BodyFrame): PartBuilder {
 // ---------------------------------------------------------------------------------------------
 // Eyes: a white ball, an iris and a pupil, each a small sphere, all on the eye's bone.
 
-function sphere(center: Vec3, radius: number, squashZ: number, rings: number, segments: number, material: number, uvRect: readonly [number, number, number, number], bone: number): PartBuilder {
+/**
+ * An ellipsoid lofted along `axes[2]`, with half-sizes `radii` along the three axes: eyes, nose,
+ * lips, ears and brows. The whole part rides on one bone.
+ */
+function ellipsoid(
+  center: Vec3,
+  axes: readonly [Vec3, Vec3, Vec3],
+  radii: readonly [number, number, number],
+  rings: number,
+  segments: number,
+  material: number,
+  uvRect: readonly [number, number, number, number],
+  bone: number,
+): PartBuilder {
+  const [u, v, d] = axes;
+  const [ru, rv, rd] = radii;
+  const along = (t: number): Vec3 => [center[0] + d[0] * t, center[1] + d[1] * t, center[2] + d[2] * t];
   const list: RingShape[] = [];
   for (let i = 0; i < rings; i++) {
     const theta = Math.PI * ((i + 1) / (rings + 1));
-    const r = radius * Math.sin(theta);
-    list.push(ring([center[0], center[1], center[2] - radius * squashZ * Math.cos(theta)], r, r, r, r, 2));
+    const sn = Math.sin(theta);
+    list.push(ring(along(-rd * Math.cos(theta)), ru * sn, ru * sn, rv * sn, rv * sn, 2));
   }
   return {
     spec: {
       rings: list,
-      u: X,
-      v: Y,
+      u,
+      v,
       segments,
       seamAngle: -Math.PI / 2,
-      startPole: [center[0], center[1], center[2] - radius * squashZ],
-      endPole: [center[0], center[1], center[2] + radius * squashZ],
+      startPole: along(-rd),
+      endPole: along(rd),
       materialOfBand: () => material,
       uvRect,
     },
     influences: () => [[bone, 1]],
   };
+}
+
+function sphere(center: Vec3, radius: number, squashZ: number, rings: number, segments: number, material: number, uvRect: readonly [number, number, number, number], bone: number): PartBuilder {
+  return ellipsoid(center, [X, Y, Z], [radius, radius, radius * squashZ], rings, segments, material, uvRect, bone);
+}
+
+/** Quarter k (0..3) of an atlas cell, for the small face parts. */
+function quarter(col: number, row: number, k: number): readonly [number, number, number, number] {
+  const [u0, v0] = cell(col, row);
+  const du = ((k % 2) * 1) / 8;
+  const dv = (Math.floor(k / 2) * 1) / 8;
+  return [u0 + du, v0 + dv, u0 + du + 1 / 8, v0 + dv + 1 / 8];
+}
+
+/** Front surface of the skull (z) at height y on the mid-line, and its half-width there. */
+function skullFront(f: BodyFrame, y: number): { z: number; halfWidth: number } {
+  const c = Math.max(-1, Math.min(1, (y - f.headCenterY) / f.headHalf[1]));
+  const r = headRing(f, Math.acos(c), 1, 0);
+  return { z: r.center[2] + r.vPos, halfWidth: r.uPos };
+}
+
+/** Nose, lips, ears and brows: small ellipsoids set into the skull's surface, on the head. */
+function faceParts(f: BodyFrame): PartBuilder[] {
+  const u = f.headHalf[1] / 0.066; // one nominal head unit in metres (headSize x scale)
+  const headBone = boneIndex("Head");
+  const eye = joint(f, "LeftEye");
+  const noseY = f.headCenterY - 0.022 * u;
+  const nose = skullFront(f, noseY);
+  const lipsY = f.headCenterY - 0.041 * u;
+  const lips = skullFront(f, lipsY);
+  const browY = eye[1] + f.eyeRadius + 0.005 * u;
+  const parts: PartBuilder[] = [
+    ellipsoid([0, noseY, nose.z - 0.003 * u], [X, Y, Z], [0.0072 * u, 0.012 * u, 0.0085 * u], 5, 10, MAT.skin, quarter(3, 0, 0), headBone),
+    ellipsoid([0, lipsY, lips.z - 0.0035 * u], [X, Y, Z], [0.012 * u, 0.0035 * u, 0.005 * u], 3, 10, MAT.lips, quarter(3, 0, 1), headBone),
+  ];
+  const earY = eye[1] - 0.006 * u;
+  const ear = skullFront(f, earY);
+  for (const side of [1, -1] as const) {
+    parts.push(
+      ellipsoid([side * ear.halfWidth * 0.97, earY, f.headCenterZ - 0.008 * u], [Y, Z, X], [0.015 * u, 0.009 * u, 0.006 * u], 4, 8, MAT.skin, quarter(3, 0, 2), headBone),
+      ellipsoid([side * Math.abs(eye[0]), browY, skullFront(f, browY).z - 0.004 * u - (Math.abs(eye[0]) / f.headHalf[0]) ** 2 * 0.012 * u], [X, Y, Z], [0.011 * u, 0.0025 * u, 0.003 * u], 2, 8, MAT.hair, quarter(3, 0, 3), headBone),
+    );
+  }
+  return parts;
 }
 
 function eye(f: BodyFrame, side: 1 | -1, layer: "white" | "iris" | "pupil"): PartBuilder {

@@ -134,14 +134,14 @@ export function layoutBody(p: BodyParams): BodyFrame {
   nominal.set("Head", [0, headY, 0]);
   nominal.set("Jaw", [0, headY, 0.02 * h]);
   // Each eye joint is the centre of its eyeball, sunk into the front of the skull so that a
-  // little under two thirds of the ball shows: rotating the joint turns the eye in place.
+  // little under half of the ball shows: rotating the joint turns the eye in place.
   const headCenterZ = 0.004 * h;
   const eyeRadius = 0.0075 * h;
   const eyeX = 0.02 * h;
   const eyeDy = -0.006 * h;
   const surfaceZ =
     headCenterZ + headHalf[2] * Math.sqrt(1 - (eyeX / headHalf[0]) ** 2 - (eyeDy / headHalf[1]) ** 2);
-  const eyeZ = surfaceZ - 0.4 * eyeRadius;
+  const eyeZ = surfaceZ - 0.55 * eyeRadius;
   nominal.set("LeftEye", [eyeX, headCenterY + eyeDy, eyeZ]);
   nominal.set("RightEye", [-eyeX, headCenterY + eyeDy, eyeZ]);
 
