@@ -10,9 +10,10 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { EnsoulError } from "../../lib/errors.js";
 import { chunkInBatches } from "./chunk-pipeline.js";
-import { chunkId, corruptChunk, LocalChunkStore, missingChunk, openChunk, type ChunkSource } from "./chunk-store.js";
+import { checkChunkLengths, loadChunks, readIndexFile } from "./chunk-loader.js";
+import { chunkId, corruptChunk, LocalChunkStore, type ChunkSource } from "./chunk-store.js";
 import { sharedChunkPool, type ChunkWorkerPool } from "./chunk-workers.js";
-import { decodeIndex, type BlobIndex, type IndexChunk } from "./index-format.js";
+import type { BlobIndex, IndexChunk } from "./index-format.js";
 
 export interface ExtractOptions {
   /** The index: a `.caibx` path, or one already decoded. */
@@ -40,17 +41,6 @@ interface SeedChunk {
   readonly file: string;
   readonly offset: number;
   readonly sizeBytes: number;
-}
-
-/** Reads and decodes a `.caibx` file; a missing file is NOT_FOUND, a malformed one INVALID_ARGUMENT. */
-export async function readIndexFile(file: string): Promise<BlobIndex> {
-  let bytes: Buffer;
-  try {
-    bytes = await fsp.readFile(file);
-  } catch (err) {
-    throw new EnsoulError("NOT_FOUND", `cannot read index ${file}: ${(err as Error).message}`, { field: "index", cause: err });
-  }
-  return decodeIndex(bytes, file);
 }
 
 /** Chunks each seed with the index's sizes and digest; returns where each wanted chunk lies. */
@@ -115,27 +105,6 @@ function planSteps(index: BlobIndex, seeds: Map<string, SeedChunk>): Step[] {
   return steps;
 }
 
-/** Loads a run of chunks from the store, verified, as pieces in order. */
-async function loadRun(chunks: IndexChunk[], store: ChunkSource, index: BlobIndex, pool: ChunkWorkerPool): Promise<Uint8Array[]> {
-  if (store instanceof LocalChunkStore) {
-    const r = await pool.load(store.dir, store.name, chunks.map((c) => c.id), chunks.map((c) => c.start), index.digest);
-    return r.chunks;
-  }
-  const settled = await Promise.allSettled(
-    chunks.map(async (c) => {
-      const loc = { id: c.id, offset: c.start };
-      const packed = await store.getCompressed(c.id);
-      if (packed === undefined) throw missingChunk(loc, store.name);
-      return openChunk(packed, loc, index.digest);
-    }),
-  );
-  // Report the first failing chunk in blob order, whichever request failed first.
-  return settled.map((s) => {
-    if (s.status === "rejected") throw s.reason;
-    return s.value;
-  });
-}
-
 /** Open seed files, shared by the concurrent reads of one extract. */
 type SeedHandles = Map<string, Promise<fsp.FileHandle>>;
 
@@ -176,7 +145,7 @@ export async function extractBlob(options: ExtractOptions): Promise<ExtractResul
     const start = (i: number): void => {
       const step = steps[i];
       if (step === undefined) return;
-      const p = step.kind === "store" ? loadRun(step.chunks, store, index, pool) : readSeedChunk(step, seedHandles, index).then((b) => [b]);
+      const p = step.kind === "store" ? loadChunks(step.chunks, store, index.digest, pool) : readSeedChunk(step, seedHandles, index).then((b) => [b]);
       p.catch(() => undefined); // awaited in order below
       pending.push(p);
     };
@@ -186,12 +155,7 @@ export async function extractBlob(options: ExtractOptions): Promise<ExtractResul
       start(i + maxInFlight);
       const step = steps[i]!;
       const stepChunks = step.kind === "seed" ? [step.chunk] : step.chunks;
-      stepChunks.forEach((c, k) => {
-        // A chunk that hashes right but is not as long as the index says means a broken index.
-        if (pieces[k]?.length !== c.sizeBytes) {
-          throw new EnsoulError("FAILED_PRECONDITION", `chunk ${c.id} (index offset ${c.start}) has ${pieces[k]?.length} bytes, the index says ${c.sizeBytes}`);
-        }
-      });
+      checkChunkLengths(stepChunks, pieces);
       const { bytesWritten } = await out.writev(pieces);
       const wanted = pieces.reduce((n, p) => n + p.length, 0);
       if (bytesWritten !== wanted) throw new EnsoulError("INTERNAL", `short write to ${temp}: ${bytesWritten} of ${wanted} bytes`);

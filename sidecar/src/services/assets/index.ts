@@ -4,6 +4,7 @@
  * - `makeBlobIndex` chunks a blob into a store and writes a `.caibx` byte-identical to casync's;
  * - `extractBlob` rebuilds it (seeds first, then the store), hash-checking every chunk and
  *   replacing the target only when complete;
+ * - `readBlob` streams a byte range of a blob from the store (downloads, resume from an offset);
  * - `verifyIndex`, `listChunks`, `collectGarbage` keep a store healthy;
  * - `serveChunkStore` serves a store over HTTP in desync's URL layout, `HttpChunkSource` reads one.
  */
@@ -21,7 +22,9 @@ export {
 export { chunkId, chunkRelativePath, LocalChunkStore, type ChunkSource } from "./chunk-store.js";
 export { ChunkWorkerPool, sharedChunkPool } from "./chunk-workers.js";
 export { makeBlobIndex, type MakeOptions, type MakeResult } from "./make.js";
-export { extractBlob, readIndexFile, type ExtractOptions, type ExtractResult } from "./extract.js";
+export { readIndexFile } from "./chunk-loader.js";
+export { extractBlob, type ExtractOptions, type ExtractResult } from "./extract.js";
+export { readBlob, type ReadBlobOptions } from "./read-blob.js";
 export { collectGarbage, listChunks, verifyIndex, type GcResult, type VerifyResult } from "./maintenance.js";
 export { HttpChunkSource, serveChunkStore, type ChunkServer, type ServeOptions } from "./http-store.js";
 export { registerStoreCommands, stopServedStores } from "./cli.js";

@@ -7,7 +7,7 @@ import { promises as fsp } from "node:fs";
 import { EnsoulError } from "../../lib/errors.js";
 import { LocalChunkStore, type ChunkLocation } from "./chunk-store.js";
 import { sharedChunkPool, type ChunkWorkerPool } from "./chunk-workers.js";
-import { readIndexFile } from "./extract.js";
+import { readIndexFile } from "./chunk-loader.js";
 import type { BlobIndex, IndexChunk } from "./index-format.js";
 
 export interface ChunkProblem extends ChunkLocation {

@@ -1,0 +1,51 @@
+/**
+ * Reading what an index points at: the index file itself, and runs of chunks from a store
+ * (local stores through the worker pool, other sources directly), each verified.
+ */
+
+import { promises as fsp } from "node:fs";
+import { EnsoulError } from "../../lib/errors.js";
+import { LocalChunkStore, missingChunk, openChunk, type ChunkSource } from "./chunk-store.js";
+import type { ChunkWorkerPool } from "./chunk-workers.js";
+import { decodeIndex, type BlobIndex, type ChunkDigest, type IndexChunk } from "./index-format.js";
+
+/** Reads and decodes a `.caibx` file; a missing file is NOT_FOUND, a malformed one INVALID_ARGUMENT. */
+export async function readIndexFile(file: string): Promise<BlobIndex> {
+  let bytes: Buffer;
+  try {
+    bytes = await fsp.readFile(file);
+  } catch (err) {
+    throw new EnsoulError("NOT_FOUND", `cannot read index ${file}: ${(err as Error).message}`, { field: "index", cause: err });
+  }
+  return decodeIndex(bytes, file);
+}
+
+/** Loads a run of chunks from the store, verified, as pieces in order. */
+export async function loadChunks(chunks: readonly IndexChunk[], store: ChunkSource, digest: ChunkDigest, pool: ChunkWorkerPool): Promise<Uint8Array[]> {
+  if (store instanceof LocalChunkStore) {
+    const r = await pool.load(store.dir, store.name, chunks.map((c) => c.id), chunks.map((c) => c.start), digest);
+    return r.chunks;
+  }
+  const settled = await Promise.allSettled(
+    chunks.map(async (c) => {
+      const loc = { id: c.id, offset: c.start };
+      const packed = await store.getCompressed(c.id);
+      if (packed === undefined) throw missingChunk(loc, store.name);
+      return openChunk(packed, loc, digest);
+    }),
+  );
+  // Report the first failing chunk in blob order, whichever request failed first.
+  return settled.map((s) => {
+    if (s.status === "rejected") throw s.reason;
+    return s.value;
+  });
+}
+
+/** A chunk that hashes right but is not as long as the index says means a broken index. */
+export function checkChunkLengths(chunks: readonly IndexChunk[], pieces: readonly Uint8Array[]): void {
+  chunks.forEach((c, k) => {
+    if (pieces[k]?.length !== c.sizeBytes) {
+      throw new EnsoulError("FAILED_PRECONDITION", `chunk ${c.id} (index offset ${c.start}) has ${pieces[k]?.length} bytes, the index says ${c.sizeBytes}`);
+    }
+  });
+}
