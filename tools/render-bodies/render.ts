@@ -200,11 +200,11 @@ async function main(): Promise<void> {
       return route.fulfill({ status: 404, body: "not found" });
     });
     await page.goto(`${ORIGIN}/`);
-    await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
-    const skinnedCounts = await page.evaluate((n) => (window as unknown as { loadBodies: (n: number) => Promise<number[]> }).loadBodies(n), glbs.length);
+    await page.waitForFunction(() => (globalThis as unknown as { ready?: boolean }).ready === true);
+    const skinnedCounts = await page.evaluate((n) => (globalThis as unknown as { loadBodies: (n: number) => Promise<number[]> }).loadBodies(n), glbs.length);
     if (skinnedCounts.some((c) => c < 1)) throw new Error(`a body loaded without a skinned mesh: ${skinnedCounts.join(",")}`);
     for (const view of ["front", "side", "posed", "face"]) {
-      const top = await page.evaluate((v) => (window as unknown as { show: (v: string) => number }).show(v), view);
+      const top = await page.evaluate((v) => (globalThis as unknown as { show: (v: string) => number }).show(v), view);
       const png = await page.screenshot({ clip: { x: 0, y: top, width: 1500, height: 460 - top } });
       const file = join(outDir, `${view}.png`);
       await writeFile(file, png);
