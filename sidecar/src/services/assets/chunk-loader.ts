@@ -49,3 +49,27 @@ export function checkChunkLengths(chunks: readonly IndexChunk[], pieces: readonl
     }
   });
 }
+
+/** Chunks fetched from a store in one go: enough to keep a worker busy, little enough to stream. */
+export const RUN_MAX_CHUNKS = 64;
+export const RUN_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Starts `load` on the jobs with at most `window` in flight and yields the results in job order.
+ * If the consumer stops early or a job fails, the others still running are left to settle.
+ */
+export async function* inOrder<J, T>(jobs: readonly J[], window: number, load: (job: J) => Promise<T>): AsyncGenerator<[J, T]> {
+  const pending: Promise<T>[] = [];
+  const launch = (k: number): void => {
+    if (k >= jobs.length) return;
+    const p = load(jobs[k]!);
+    p.catch(() => undefined); // awaited in order below, or abandoned
+    pending.push(p);
+  };
+  for (let k = 0; k < Math.min(window, jobs.length); k++) launch(k);
+  for (let k = 0; k < jobs.length; k++) {
+    const result = await pending.shift()!;
+    launch(k + window);
+    yield [jobs[k]!, result];
+  }
+}

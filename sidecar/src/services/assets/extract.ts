@@ -10,7 +10,7 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { EnsoulError } from "../../lib/errors.js";
 import { chunkInBatches } from "./chunk-pipeline.js";
-import { checkChunkLengths, loadChunks, readIndexFile } from "./chunk-loader.js";
+import { checkChunkLengths, inOrder, loadChunks, readIndexFile, RUN_MAX_BYTES, RUN_MAX_CHUNKS } from "./chunk-loader.js";
 import { chunkId, corruptChunk, LocalChunkStore, type ChunkSource } from "./chunk-store.js";
 import { sharedChunkPool, type ChunkWorkerPool } from "./chunk-workers.js";
 import type { BlobIndex, IndexChunk } from "./index-format.js";
@@ -78,9 +78,6 @@ async function indexSeeds(files: readonly string[], index: BlobIndex, pool: Chun
 /** A run of consecutive chunks that come from the same place. */
 type Step = { kind: "seed"; chunk: IndexChunk; seed: SeedChunk } | { kind: "store"; chunks: IndexChunk[] };
 
-const STORE_STEP_BYTES = 4 * 1024 * 1024;
-const STORE_STEP_CHUNKS = 64;
-
 function planSteps(index: BlobIndex, seeds: Map<string, SeedChunk>): Step[] {
   const steps: Step[] = [];
   let run: IndexChunk[] = [];
@@ -97,7 +94,7 @@ function planSteps(index: BlobIndex, seeds: Map<string, SeedChunk>): Step[] {
       steps.push({ kind: "seed", chunk, seed });
       continue;
     }
-    if (run.length >= STORE_STEP_CHUNKS || runBytes + chunk.sizeBytes > STORE_STEP_BYTES) endRun();
+    if (run.length >= RUN_MAX_CHUNKS || runBytes + chunk.sizeBytes > RUN_MAX_BYTES) endRun();
     run.push(chunk);
     runBytes += chunk.sizeBytes;
   }
@@ -140,20 +137,9 @@ export async function extractBlob(options: ExtractOptions): Promise<ExtractResul
   try {
     await fsp.mkdir(path.dirname(output), { recursive: true });
     out = await fsp.open(temp, "wx");
-    const maxInFlight = pool.size * 2;
-    const pending: Promise<Uint8Array[]>[] = [];
-    const start = (i: number): void => {
-      const step = steps[i];
-      if (step === undefined) return;
-      const p = step.kind === "store" ? loadChunks(step.chunks, store, index.digest, pool) : readSeedChunk(step, seedHandles, index).then((b) => [b]);
-      p.catch(() => undefined); // awaited in order below
-      pending.push(p);
-    };
-    for (let i = 0; i < Math.min(maxInFlight, steps.length); i++) start(i);
-    for (let i = 0; i < steps.length; i++) {
-      const pieces = await pending.shift()!;
-      start(i + maxInFlight);
-      const step = steps[i]!;
+    const load = (step: Step): Promise<Uint8Array[]> =>
+      step.kind === "store" ? loadChunks(step.chunks, store, index.digest, pool) : readSeedChunk(step, seedHandles, index).then((b) => [b]);
+    for await (const [step, pieces] of inOrder(steps, pool.size * 2, load)) {
       const stepChunks = step.kind === "seed" ? [step.chunk] : step.chunks;
       checkChunkLengths(stepChunks, pieces);
       const { bytesWritten } = await out.writev(pieces);

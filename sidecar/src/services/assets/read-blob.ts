@@ -4,7 +4,7 @@
  */
 
 import { EnsoulError } from "../../lib/errors.js";
-import { checkChunkLengths, loadChunks, readIndexFile } from "./chunk-loader.js";
+import { checkChunkLengths, inOrder, loadChunks, readIndexFile, RUN_MAX_BYTES, RUN_MAX_CHUNKS } from "./chunk-loader.js";
 import { LocalChunkStore, type ChunkSource } from "./chunk-store.js";
 import { sharedChunkPool, type ChunkWorkerPool } from "./chunk-workers.js";
 import type { BlobIndex, IndexChunk } from "./index-format.js";
@@ -18,9 +18,6 @@ export interface ReadBlobOptions {
   readonly endOffset?: number;
   readonly pool?: ChunkWorkerPool;
 }
-
-const RUN_CHUNKS = 64;
-const RUN_BYTES = 4 * 1024 * 1024;
 
 /** Index of the chunk holding byte `offset` (chunks sorted by start, offset < blob size). */
 function chunkAt(chunks: readonly IndexChunk[], offset: number): number {
@@ -52,7 +49,7 @@ export async function* readBlob(options: ReadBlobOptions): AsyncGenerator<Uint8A
   let runBytes = 0;
   for (let i = chunkAt(index.chunks, start); i < index.chunks.length && index.chunks[i]!.start < end; i++) {
     const c = index.chunks[i]!;
-    if (run.length >= RUN_CHUNKS || (run.length > 0 && runBytes + c.sizeBytes > RUN_BYTES)) {
+    if (run.length >= RUN_MAX_CHUNKS || (run.length > 0 && runBytes + c.sizeBytes > RUN_MAX_BYTES)) {
       runs.push(run);
       run = [];
       runBytes = 0;
@@ -62,20 +59,7 @@ export async function* readBlob(options: ReadBlobOptions): AsyncGenerator<Uint8A
   }
   if (run.length > 0) runs.push(run);
 
-  const window = pool.size * 2;
-  const pending: Promise<Uint8Array[]>[] = [];
-  const launch = (k: number): void => {
-    const r = runs[k];
-    if (r === undefined) return;
-    const p = loadChunks(r, store, index.digest, pool);
-    p.catch(() => undefined); // awaited in order below, or abandoned if the reader stops early
-    pending.push(p);
-  };
-  for (let k = 0; k < Math.min(window, runs.length); k++) launch(k);
-  for (let k = 0; k < runs.length; k++) {
-    const pieces = await pending.shift()!;
-    launch(k + window);
-    const chunks = runs[k]!;
+  for await (const [chunks, pieces] of inOrder(runs, pool.size * 2, (r) => loadChunks(r, store, index.digest, pool))) {
     checkChunkLengths(chunks, pieces);
     for (let j = 0; j < chunks.length; j++) {
       const c = chunks[j]!;
