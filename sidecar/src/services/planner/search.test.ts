@@ -95,6 +95,12 @@ describe("findPlan", () => {
     expect(findPlan(d, new State("s", { loc: { a: "home" } }), [["loc", "a", "park"]], { verifyGoals: false })).toEqual([["noop"]]);
   });
 
+  it("raises FAILED_PRECONDITION when a multigoal method does not achieve its multigoal", () => {
+    const d = new Domain("mg_liar").declareMultigoalMethods(function m_claim() { return []; });
+    const e = expectEnsoulError(() => findPlan(d, new State("s", { loc: { a: "home" } }), [new Multigoal("g", { loc: { a: "park" } })]), "FAILED_PRECONDITION");
+    expect(e.message).toContain("m_claim didn't achieve <Multigoal g>");
+  });
+
   it("rejects a todo item the domain does not know", () => {
     const e = expectEnsoulError(() => findPlan(counterDomain(), new State("s"), [["fly", "me"]]), "INVALID_ARGUMENT");
     expect(e.message).toContain("(fly, me) isn't an action, task, unigoal, or multigoal");

@@ -19,11 +19,13 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { EnsoulError } from "../../lib/errors.js";
-import { Annotated, goalToString, type Domain, type Named, type Plan, type Task, type TimeSpec, type TodoItem } from "./domain.js";
+import { Annotated, goalToString, type ActionFn, type Domain, type Named, type Plan, type Task, type TimeSpec, type TodoItem } from "./domain.js";
 import { matchEntities } from "./entities.js";
-import { goalsNotAchieved, Multigoal, type Arg, type State, type Value } from "./state.js";
-import { SimpleTemporalNetwork } from "./stn.js";
+import { allGoalsHold, Multigoal, type Arg, type State, type Value } from "./state.js";
+import { Timeline, type StepInfo, type TimelineMark } from "./timeline.js";
 import { itemToString, TraceLog, type TraceEvent, type VerboseLevel } from "./trace.js";
+
+export type { StepInfo } from "./timeline.js";
 
 export interface SearchOptions {
   /** GTPyhop's `verbose`: 0 (default) records nothing, 1–3 record more and more (see trace.ts). */
@@ -46,12 +48,6 @@ export interface SearchOptions {
   maxTimePoints?: number;
 }
 
-/** What the plan fixed for one action: its times (timed actions) and the entities it was bound to. */
-export interface StepInfo {
-  startUs?: number;
-  endUs?: number;
-  entities?: Arg[];
-}
 
 export interface PlanOutcome {
   planId: string;
@@ -97,11 +93,6 @@ class ScopeEnd {
 
 type Item = TodoItem | Verification | ScopeEnd;
 
-interface StepRecord {
-  startPoint: number;
-  endPoint: number;
-  entities: Arg[] | null;
-}
 
 /** A cell of the todo list; lists share their tails. */
 interface TodoNode {
@@ -127,8 +118,7 @@ interface ChoicePoint {
   mark: number;
   planLength: number;
   depth: number;
-  stnMark: number;
-  clock: number;
+  timeline: TimelineMark | null;
 }
 
 function toList(items: readonly Item[], tail: TodoNode | null): TodoNode | null {
@@ -160,108 +150,95 @@ function callWithArgs(fn: (state: State, ...args: never[]) => unknown, state: St
 }
 
 /**
- * Finds a plan for `todo` from `state` in `domain` (GTPyhop's `find_plan`), with the outcome's
- * details: plan id, final state, counts and trace. Throws EnsoulError when a bound is hit
- * (RESOURCE_EXHAUSTED for maxDepth/maxExpansions, DEADLINE_EXCEEDED for timeoutMs), when the
- * todo list holds something the domain does not know, or when a goal method fails verification.
+ * One search: GTPyhop's seek_plan over an explicit stack of choice points. Fields rather than
+ * closures, so that starting a search allocates one object, not a dozen functions.
  */
-export function seekPlan(domain: Domain, initial: State, todo: readonly TodoItem[], options: SearchOptions = {}): PlanOutcome {
-  const verbose = options.verbose ?? 0;
-  const verifyGoals = options.verifyGoals ?? true;
-  const maxDepth = options.maxDepth ?? 1_000_000;
-  const maxExpansions = options.maxExpansions ?? 10_000_000;
-  const planId = options.planId ?? randomUUID();
-  const log = new TraceLog(verbose, options.maxTraceEvents ?? 100_000);
-  const started = performance.now();
-  const deadline = options.timeoutMs === undefined ? Infinity : started + options.timeoutMs;
+class PlanSearch {
+  private readonly verbose: VerboseLevel;
+  private readonly verifyGoals: boolean;
+  private readonly maxDepth: number;
+  private readonly maxExpansions: number;
+  private readonly deadline: number;
+  private readonly started: number;
+  private readonly log: TraceLog;
+  private readonly state: State;
+  private readonly plan: Task[] = [];
+  private readonly frames: ChoicePoint[] = [];
+  private top = 0; // frames[0..top) are live; frames beyond are kept for reuse
+  private node: TodoNode | null;
+  private depth = 0;
+  private expansions = 0;
+  /** The action or method being called, for errors thrown inside domain code. */
+  calling = "";
+  /** Made when the first annotated item shows up. */
+  private timeline: Timeline | null = null;
+  /** The last multigoal verified, and the state version it was verified at. */
+  private verifiedGoal: Multigoal | null = null;
+  private verifiedVersion = -1;
 
-  if (!Array.isArray(todo)) throw new EnsoulError("INVALID_ARGUMENT", "todo must be a list of tasks, goals and multigoals", { field: "todo" });
-  const state = initial.copy(initial.name);
-  state.beginTrail();
-  if (verbose >= 1) log.add({ level: 1, event: "find_plan", state: initial.name, todo: todo.map(itemToString) });
+  constructor(private readonly domain: Domain, initial: State, todo: readonly TodoItem[], private readonly options: SearchOptions) {
+    this.verbose = options.verbose ?? 0;
+    this.verifyGoals = options.verifyGoals ?? true;
+    this.maxDepth = options.maxDepth ?? 1_000_000;
+    this.maxExpansions = options.maxExpansions ?? 10_000_000;
+    this.log = new TraceLog(this.verbose, options.maxTraceEvents ?? 100_000);
+    this.started = performance.now();
+    this.deadline = options.timeoutMs === undefined ? Infinity : this.started + options.timeoutMs;
+    this.state = initial.copy(initial.name);
+    this.state.beginTrail();
+    this.node = toList(todo, null);
+    if (this.verbose >= 1) this.log.add({ level: 1, event: "find_plan", state: initial.name, todo: todo.map(itemToString) });
+  }
 
-  const plan: Task[] = [];
-  const frames: ChoicePoint[] = [];
-  let top = 0; // frames[0..top) are live; frames beyond are kept for reuse
-  let node = toList(todo, null);
-  let depth = 0;
-  let expansions = 0;
-  let calling = ""; // the action or method being called, for errors thrown inside domain code
-
-  // Temporal constraints and entity bindings, made only when an annotated item shows up.
-  let stn: SimpleTemporalNetwork | null = null;
-  let clock = 0; // the time point everything next must come after
-  let steps: Array<StepRecord | null> | null = null;
-  const maxTimePoints = options.maxTimePoints ?? 2048;
-  const network = (): SimpleTemporalNetwork => {
-    if (stn === null) {
-      stn = new SimpleTemporalNetwork();
-      const startUs = options.startUs ?? Date.now() * 1000;
-      clock = stn.addPoint("plan_start");
-      stn.addConstraint(0, clock, startUs, startUs);
-    }
-    if (stn.size + 2 > maxTimePoints) {
-      throw new EnsoulError("RESOURCE_EXHAUSTED", `planning stopped: maxTimePoints (${maxTimePoints}) reached in the temporal network`, { field: "maxTimePoints" });
-    }
-    return stn;
-  };
-  /** Constrains a new interval [s, e] (e = -1: only its start) by `time`; false when inconsistent. */
-  const constrain = (net: SimpleTemporalNetwork, s: number, e: number, time: TimeSpec): boolean => {
-    if (e < 0) return time.startUs === undefined || net.addConstraint(0, s, time.startUs, time.startUs);
-    if (!net.addConstraint(s, e, time.durationUs ?? 0, time.durationUs ?? Infinity)) return false;
-    if (time.endUs !== undefined && !net.addConstraint(0, e, time.endUs, time.endUs)) return false;
-    return time.startUs === undefined || net.addConstraint(0, s, time.startUs, time.startUs);
-  };
-
-  const finish = (result: Plan | false): PlanOutcome => {
-    state.endTrail();
-    if (verbose >= 1) log.add({ level: 1, event: "result", plan: result === false ? false : result.map(itemToString) });
+  private finish(result: Plan | false): PlanOutcome {
+    this.state.endTrail();
+    if (this.verbose >= 1) this.log.add({ level: 1, event: "result", plan: result === false ? false : result.map(itemToString) });
     return {
-      planId,
+      planId: this.options.planId ?? randomUUID(),
       plan: result,
-      finalState: result === false ? null : state,
-      expansions,
-      elapsedMs: performance.now() - started,
-      trace: log.events,
-      traceTruncated: log.truncated,
-      steps: result === false || steps === null ? null : plan.map((_, i) => stepInfo(steps![i] ?? null, stn)),
+      finalState: result === false ? null : this.state,
+      expansions: this.expansions,
+      elapsedMs: performance.now() - this.started,
+      trace: this.log.events,
+      traceTruncated: this.log.truncated,
+      steps: result === false || this.timeline === null ? null : this.timeline.steps(result.length),
     };
-  };
+  }
+
+  private getTimeline(): Timeline {
+    if (this.timeline === null) this.timeline = new Timeline(this.options.startUs ?? Date.now() * 1000, this.options.maxTimePoints ?? 2048);
+    return this.timeline;
+  }
 
   /** Pushes a choice point for `item`, to be refined by `methods`. */
-  const pushChoice = (kind: number, item: Task | Multigoal, methods: AnyMethod[], rest: TodoNode | null): void => {
-    let f = frames[top];
+  private pushChoice(kind: number, item: Task | Multigoal, methods: AnyMethod[], rest: TodoNode | null): void {
+    let f = this.frames[this.top];
     if (f === undefined) {
-      f = { kind, item, methods, next: 0, rest, mark: 0, planLength: 0, depth: 0, stnMark: 0, clock: 0 };
-      frames.push(f);
+      f = { kind, item, methods, next: 0, rest, mark: 0, planLength: 0, depth: 0, timeline: null };
+      this.frames.push(f);
     }
     f.kind = kind;
     f.item = item;
     f.methods = methods;
     f.next = 0;
     f.rest = rest;
-    f.mark = state.mark();
-    f.planLength = plan.length;
-    f.depth = depth;
-    f.stnMark = stn === null ? -1 : stn.mark();
-    f.clock = clock;
-    top++;
-    if (verbose >= 3) log.add({ level: 3, event: "methods", depth, item: itemToString(item), methods: methods.map((m) => m.name) });
-  };
+    f.mark = this.state.mark();
+    f.planLength = this.plan.length;
+    f.depth = this.depth;
+    f.timeline = this.timeline === null ? null : this.timeline.mark();
+    this.top++;
+    if (this.verbose >= 3) this.log.add({ level: 3, event: "methods", depth: this.depth, item: itemToString(item), methods: methods.map((m) => m.name) });
+  }
 
   /** Tries the remaining methods of choice point `f`; on success sets `node`/`depth` and returns true. */
-  const tryMethods = (f: ChoicePoint): boolean => {
+  private tryMethods(f: ChoicePoint): boolean {
+    const state = this.state;
     while (f.next < f.methods.length) {
       const m = f.methods[f.next++]!;
       state.undoTo(f.mark);
-      plan.length = f.planLength;
-      if (steps !== null && steps.length > f.planLength) steps.length = f.planLength;
-      if (stn !== null) {
-        if (f.stnMark < 0) stn = null; // made after this choice point: drop it
-        else stn.undoTo(f.stnMark);
-      }
-      clock = f.clock;
-      calling = m.name;
+      this.plan.length = f.planLength;
+      if (this.timeline !== null) this.timeline.restore(f.timeline, f.planLength);
+      this.calling = m.name;
       state.setReadOnly(`method ${m.name}`);
       let sub: unknown;
       try {
@@ -272,206 +249,227 @@ export function seekPlan(domain: Domain, initial: State, todo: readonly TodoItem
         state.setReadOnly(null);
       }
       if (sub === false || sub === null || sub === undefined) {
-        if (verbose >= 3) log.add({ level: 3, event: "method", depth: f.depth, item: itemToString(f.item), method: m.name, applicable: false });
+        if (this.verbose >= 3) this.log.add({ level: 3, event: "method", depth: f.depth, item: itemToString(f.item), method: m.name, applicable: false });
         continue;
       }
       if (!Array.isArray(sub)) {
         throw new EnsoulError("INVALID_ARGUMENT", `method ${m.name} returned ${typeof sub}; a method returns a list of tasks and goals, or false`);
       }
-      if (verbose >= 3) log.add({ level: 3, event: "method", depth: f.depth, item: itemToString(f.item), method: m.name, applicable: true, subtasks: sub.map(itemToString) });
+      if (this.verbose >= 3) this.log.add({ level: 3, event: "method", depth: f.depth, item: itemToString(f.item), method: m.name, applicable: true, subtasks: sub.map(itemToString) });
       let rest = f.rest;
-      if (verifyGoals && f.kind !== TASK) {
+      if (this.verifyGoals && f.kind !== TASK) {
+        const t = f.item as Task;
         const v = f.kind === UNIGOAL
-          ? new Verification(m.name, f.depth, (f.item as Task)[0], (f.item as Task)[1] as Arg, (f.item as Task)[2] as Value, null)
+          ? new Verification(m.name, f.depth, t[0], t[1] as Arg, t[2] as Value, null)
           : new Verification(m.name, f.depth, "", "", null, f.item as Multigoal);
         rest = { item: v, next: rest };
       }
-      node = toList(sub as Item[], rest);
-      depth = f.depth + 1;
+      this.node = toList(sub as Item[], rest);
+      this.depth = f.depth + 1;
       return true;
     }
     return false;
-  };
+  }
 
-  try {
+  /** Checks the bounds before an item is processed. */
+  private checkBounds(item: Item): void {
+    if (++this.expansions > this.maxExpansions) {
+      throw new EnsoulError("RESOURCE_EXHAUSTED", `planning stopped: maxExpansions (${this.maxExpansions}) reached without a plan`, { field: "maxExpansions" });
+    }
+    if (this.depth > this.maxDepth) {
+      throw new EnsoulError("RESOURCE_EXHAUSTED", `planning stopped: maxDepth (${this.maxDepth}) reached at item ${itemToString(item)}`, { field: "maxDepth" });
+    }
+    if ((this.expansions & 1023) === 0 && performance.now() > this.deadline) {
+      throw new EnsoulError("DEADLINE_EXCEEDED", `planning stopped: timeoutMs (${this.options.timeoutMs}) passed after ${this.expansions} expansions`, { field: "timeoutMs" });
+    }
+  }
+
+  /**
+   * Applies action `item`. Returns true when it applied (and its annotations hold), false when
+   * the branch fails.
+   */
+  private applyAction(item: Task, action: Named<ActionFn>, time: TimeSpec | undefined, bound: Arg[] | null): boolean {
+    const state = this.state;
+    const mark = state.mark();
+    this.calling = item[0];
+    const result = callWithArgs(action.fn, state, item);
+    if (result !== state && result !== false && result !== null && result !== undefined) {
+      throw new EnsoulError("INVALID_ARGUMENT", `action ${item[0]} returned something other than the state it was given; an action changes the state in place and returns it, or returns false`);
+    }
+    let ok = result === state;
+    if (ok && (time !== undefined || bound !== null)) {
+      ok = this.getTimeline().step(this.plan.length, item[0], time, bound);
+      if (this.verbose >= 3 && time !== undefined) this.log.add({ level: 3, event: "constraint", depth: this.depth, item: itemToString(item), kind: "time", ok });
+    }
+    if (this.verbose >= 3) this.log.add({ level: 3, event: "action", depth: this.depth, item: itemToString(item), applied: ok });
+    if (!ok) {
+      state.undoTo(mark);
+      return false;
+    }
+    this.plan.push(item);
+    return true;
+  }
+
+  /**
+   * Processes an annotated item: entity requirements, then timing. An action is applied here; a
+   * task or goal continues (with its interval closed after it). Returns false when the branch fails.
+   */
+  private annotated(a: Annotated, rest: TodoNode | null): boolean {
+    let bound: Arg[] | null = null;
+    if (a.requires !== undefined && a.requires.length > 0) {
+      bound = matchEntities(this.state, a.requires);
+      if (this.verbose >= 3) this.log.add({ level: 3, event: "constraint", depth: this.depth, item: itemToString(a.item), kind: "entities", ok: bound !== null });
+      if (bound === null) return false;
+    }
+    const inner = a.item;
+    const action = isTask(inner) ? this.domain.actions.get(inner[0]) : undefined;
+    if (action !== undefined) {
+      if (!this.applyAction(inner as Task, action, a.time, bound)) return false;
+      this.node = rest;
+      this.depth++;
+      return true;
+    }
+    if (a.time === undefined) {
+      this.node = { item: inner, next: rest };
+      return true;
+    }
+    const label = itemToString(inner);
+    const start = this.getTimeline().open(label, a.time);
+    if (this.verbose >= 3) this.log.add({ level: 3, event: "constraint", depth: this.depth, item: label, kind: "time", ok: start >= 0 });
+    if (start < 0) return false;
+    this.node = { item: inner, next: { item: new ScopeEnd(start, a.time, label), next: rest } };
+    return true;
+  }
+
+  run(): PlanOutcome {
     for (;;) {
       // ---- process the first item of the todo list
-      if (verbose >= 2) log.add({ level: 2, event: "todo", depth, todo: listToStrings(node) });
+      const node = this.node;
+      if (this.verbose >= 2) this.log.add({ level: 2, event: "todo", depth: this.depth, todo: listToStrings(node) });
       if (node === null) {
-        if (verbose >= 3) log.add({ level: 3, event: "done", depth });
-        return finish(plan.slice());
+        if (this.verbose >= 3) this.log.add({ level: 3, event: "done", depth: this.depth });
+        return this.finish(this.plan.slice());
       }
-      if (++expansions > maxExpansions) {
-        throw new EnsoulError("RESOURCE_EXHAUSTED", `planning stopped: maxExpansions (${maxExpansions}) reached without a plan`, { field: "maxExpansions" });
-      }
-      if (depth > maxDepth) {
-        throw new EnsoulError("RESOURCE_EXHAUSTED", `planning stopped: maxDepth (${maxDepth}) reached at item ${itemToString(node.item)}`, { field: "maxDepth" });
-      }
-      if ((expansions & 1023) === 0 && performance.now() > deadline) {
-        throw new EnsoulError("DEADLINE_EXCEEDED", `planning stopped: timeoutMs (${options.timeoutMs}) passed after ${expansions} expansions`, { field: "timeoutMs" });
-      }
-
-      let item = node.item;
+      const item = node.item;
       const rest = node.next;
+      this.checkBounds(item);
       let failed = false;
-      let bound: Arg[] | null = null;
-      let time: TimeSpec | undefined;
-      if (item instanceof ScopeEnd) {
-        const net = network();
-        const e = net.addPoint(`${item.label}_end`);
-        const ok = net.addConstraint(clock, e, 0, Infinity) && constrain(net, item.startPoint, e, item.time);
-        if (verbose >= 3) log.add({ level: 3, event: "constraint", depth, item: item.label, kind: "time", ok });
+      if (isTask(item)) {
+        const name = item[0];
+        const action = this.domain.actions.get(name);
+        if (action !== undefined) {
+          if (this.applyAction(item, action, undefined, null)) {
+            this.node = rest;
+            this.depth++;
+            continue;
+          }
+          failed = true;
+        } else {
+          const taskMethods = this.domain.taskMethods.get(name);
+          if (taskMethods !== undefined) {
+            this.pushChoice(TASK, item, taskMethods, rest);
+          } else {
+            const goalMethods = this.domain.unigoalMethods.get(name);
+            if (goalMethods === undefined) throw unknownItem(item, this.depth);
+            if (item.length !== 3) {
+              throw new EnsoulError("INVALID_ARGUMENT", `depth ${this.depth}: goal ${itemToString(item)} must be [variable, argument, value]`);
+            }
+            if (this.state.get(name, item[1] as Arg) === item[2]) {
+              if (this.verbose >= 3) this.log.add({ level: 3, event: "already_achieved", depth: this.depth, item: itemToString(item) });
+              this.node = rest;
+              this.depth++;
+              continue;
+            }
+            this.pushChoice(UNIGOAL, item, goalMethods, rest);
+          }
+        }
+      } else if (item instanceof Multigoal) {
+        this.pushChoice(MULTIGOAL, item, this.domain.multigoalMethods, rest);
+      } else if (item instanceof Verification) {
+        this.verify(item);
+        this.node = rest;
+        this.depth++;
+        continue;
+      } else if (item instanceof Annotated) {
+        if (this.annotated(item, rest)) continue;
+        failed = true;
+      } else if (item instanceof ScopeEnd) {
+        const ok = this.getTimeline().close(item.startPoint, item.label, item.time);
+        if (this.verbose >= 3) this.log.add({ level: 3, event: "constraint", depth: this.depth, item: item.label, kind: "time", ok });
         if (ok) {
-          clock = e;
-          node = rest;
+          this.node = rest;
           continue;
         }
         failed = true;
-      } else if (item instanceof Annotated) {
-        if (item.requires !== undefined && item.requires.length > 0) {
-          bound = matchEntities(state, item.requires);
-          if (verbose >= 3) log.add({ level: 3, event: "constraint", depth, item: itemToString(item.item), kind: "entities", ok: bound !== null });
-          if (bound === null) failed = true;
-        }
-        time = item.time;
-        const inner = item.item;
-        if (!failed && time !== undefined && !(isTask(inner) && domain.actions.has(inner[0]))) {
-          // A timed task or goal: open its interval now, close it after its subtasks.
-          const net = network();
-          const s0 = net.addPoint(`${itemToString(inner)}_start`);
-          const ok = net.addConstraint(clock, s0, 0, Infinity) && constrain(net, s0, -1, time);
-          if (verbose >= 3) log.add({ level: 3, event: "constraint", depth, item: itemToString(inner), kind: "time", ok });
-          if (ok) {
-            clock = s0;
-            node = { item: inner, next: { item: new ScopeEnd(s0, time, itemToString(inner)), next: rest } };
-            continue;
-          }
-          failed = true;
-        }
-        if (failed) {
-          // backtrack below
-        } else if (time === undefined && bound === null) {
-          node = { item: inner, next: rest };
-          continue;
-        } else item = inner; // an action with timing and/or entities: applied below
-      }
-      if (failed) {
-        // fall through to backtracking
-      } else if (item instanceof Multigoal) {
-        pushChoice(MULTIGOAL, item, domain.multigoalMethods, rest);
-      } else if (item instanceof Verification) {
-        verify(item, state, log);
-        node = rest;
-        depth++;
-        continue;
-      } else if (isTask(item)) {
-        const name = item[0];
-        const action = domain.actions.get(name);
-        if (action !== undefined) {
-          const mark = state.mark();
-          calling = name;
-          const result = callWithArgs(action.fn, state, item);
-          if (result === state && (time !== undefined || bound !== null)) {
-            let startPoint = -1;
-            let endPoint = -1;
-            if (time !== undefined) {
-              const net = network();
-              startPoint = net.addPoint(`${name}_start`);
-              endPoint = net.addPoint(`${name}_end`);
-              const ok = net.addConstraint(clock, startPoint, 0, Infinity) && constrain(net, startPoint, endPoint, time);
-              if (verbose >= 3) log.add({ level: 3, event: "constraint", depth, item: itemToString(item), kind: "time", ok });
-              if (!ok) failed = true;
-              else clock = endPoint;
-            }
-            if (!failed) {
-              if (steps === null) steps = [];
-              while (steps.length < plan.length) steps.push(null);
-              steps.push({ startPoint, endPoint, entities: bound });
-            }
-          }
-          if (result === state && !failed) {
-            if (verbose >= 3) log.add({ level: 3, event: "action", depth, item: itemToString(item), applied: true });
-            plan.push(item);
-            node = rest;
-            depth++;
-            continue;
-          }
-          if (result !== state && result !== false && result !== null && result !== undefined) {
-            throw new EnsoulError("INVALID_ARGUMENT", `action ${name} returned something other than the state it was given; an action changes the state in place and returns it, or returns false`);
-          }
-          if (verbose >= 3) log.add({ level: 3, event: "action", depth, item: itemToString(item), applied: false });
-          state.undoTo(mark);
-          failed = true;
-        } else {
-          const taskMethods = domain.taskMethods.get(name);
-          if (taskMethods !== undefined) {
-            pushChoice(TASK, item, taskMethods, rest);
-          } else {
-            const goalMethods = domain.unigoalMethods.get(name);
-            if (goalMethods === undefined) throw unknownItem(item, depth);
-            if (item.length !== 3) {
-              throw new EnsoulError("INVALID_ARGUMENT", `depth ${depth}: goal ${itemToString(item)} must be [variable, argument, value]`);
-            }
-            if (state.get(name, item[1] as Arg) === item[2]) {
-              if (verbose >= 3) log.add({ level: 3, event: "already_achieved", depth, item: itemToString(item) });
-              node = rest;
-              depth++;
-              continue;
-            }
-            pushChoice(UNIGOAL, item, goalMethods, rest);
-          }
-        }
       } else {
-        throw unknownItem(item, depth);
+        throw unknownItem(item, this.depth);
       }
 
       // ---- refine the newest choice point, backtracking to older ones while methods run out
-      if (failed && top === 0) return finish(false);
+      if (failed && this.top === 0) return this.finish(false);
       for (;;) {
-        const f = frames[top - 1]!;
-        if (tryMethods(f)) break;
-        if (verbose >= 3) log.add({ level: 3, event: "exhausted", depth: f.depth, item: itemToString(f.item) });
-        top--;
-        if (top === 0) return finish(false);
+        const f = this.frames[this.top - 1]!;
+        if (this.tryMethods(f)) break;
+        if (this.verbose >= 3) this.log.add({ level: 3, event: "exhausted", depth: f.depth, item: itemToString(f.item) });
+        this.top--;
+        if (this.top === 0) return this.finish(false);
       }
     }
-  } catch (err) {
-    state.endTrail();
-    if (err instanceof EnsoulError) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    throw new EnsoulError("INTERNAL", `domain ${domain.name}: ${calling} threw: ${message}`, { cause: err });
+  }
+
+  /**
+   * GTPyhop's `_m_verify_g` / `_m_verify_mg`: a goal method that did not achieve its goal is an
+   * error. Nested multigoal methods stack up verifications of the same multigoal with no action
+   * between them; a check already passed on the same state version is not redone.
+   */
+  private verify(v: Verification): void {
+    const state = this.state;
+    const log = this.log;
+    if (v.multigoal === null) {
+      if (state.get(v.varName, v.arg) !== v.value) {
+        throw new EnsoulError("FAILED_PRECONDITION", `depth ${v.depth}: method ${v.method} didn't achieve goal ${goalToString(v.varName, v.arg, v.value)}`);
+      }
+      if (log.level >= 3) log.add({ level: 3, event: "verified", depth: v.depth, method: v.method, goal: goalToString(v.varName, v.arg, v.value) });
+      return;
+    }
+    if (!(this.verifiedGoal === v.multigoal && this.verifiedVersion === state.version)) {
+      if (!allGoalsHold(state, v.multigoal)) {
+        throw new EnsoulError("FAILED_PRECONDITION", `depth ${v.depth}: method ${v.method} didn't achieve <Multigoal ${v.multigoal.name}>`);
+      }
+      this.verifiedGoal = v.multigoal;
+      this.verifiedVersion = state.version;
+    }
+    if (log.level >= 3) log.add({ level: 3, event: "verified", depth: v.depth, method: v.method, goal: `<Multigoal ${v.multigoal.name}>` });
+  }
+
+  /** Ends the undo log after an error, so the working state is left as it is. */
+  abandon(): void {
+    this.state.endTrail();
   }
 }
 
-function stepInfo(r: StepRecord | null, stn: SimpleTemporalNetwork | null): StepInfo | null {
-  if (r === null) return null;
-  const info: StepInfo = {};
-  if (r.startPoint >= 0 && stn !== null) {
-    info.startUs = stn.earliest(r.startPoint);
-    info.endUs = stn.earliest(r.endPoint);
+/**
+ * Finds a plan for `todo` from `state` in `domain` (GTPyhop's `find_plan`), with the outcome's
+ * details: plan id, final state, counts and trace. Throws EnsoulError when a bound is hit
+ * (RESOURCE_EXHAUSTED for maxDepth/maxExpansions, DEADLINE_EXCEEDED for timeoutMs), when the
+ * todo list holds something the domain does not know, or when a goal method fails verification.
+ */
+export function seekPlan(domain: Domain, initial: State, todo: readonly TodoItem[], options: SearchOptions = {}): PlanOutcome {
+  if (!Array.isArray(todo)) throw new EnsoulError("INVALID_ARGUMENT", "todo must be a list of tasks, goals and multigoals", { field: "todo" });
+  const search = new PlanSearch(domain, initial, todo, options);
+  try {
+    return search.run();
+  } catch (err) {
+    search.abandon();
+    if (err instanceof EnsoulError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    throw new EnsoulError("INTERNAL", `domain ${domain.name}: ${search.calling} threw: ${message}`, { cause: err });
   }
-  if (r.entities !== null) info.entities = r.entities;
-  return info;
 }
 
 function unknownItem(item: unknown, depth: number): EnsoulError {
   const shown = Array.isArray(item) || item instanceof Multigoal ? itemToString(item as TodoItem) : JSON.stringify(item) ?? String(item);
   return new EnsoulError("INVALID_ARGUMENT", `depth ${depth}: ${shown} isn't an action, task, unigoal, or multigoal`, { field: "todo" });
-}
-
-/** GTPyhop's `_m_verify_g` / `_m_verify_mg`: a goal method that did not achieve its goal is an error. */
-function verify(v: Verification, state: State, log: TraceLog): void {
-  if (v.multigoal === null) {
-    if (state.get(v.varName, v.arg) !== v.value) {
-      throw new EnsoulError("FAILED_PRECONDITION", `depth ${v.depth}: method ${v.method} didn't achieve goal ${goalToString(v.varName, v.arg, v.value)}`);
-    }
-    if (log.level >= 3) log.add({ level: 3, event: "verified", depth: v.depth, method: v.method, goal: goalToString(v.varName, v.arg, v.value) });
-    return;
-  }
-  if (goalsNotAchieved(state, v.multigoal).length > 0) {
-    throw new EnsoulError("FAILED_PRECONDITION", `depth ${v.depth}: method ${v.method} didn't achieve <Multigoal ${v.multigoal.name}>`);
-  }
-  if (log.level >= 3) log.add({ level: 3, event: "verified", depth: v.depth, method: v.method, goal: `<Multigoal ${v.multigoal.name}>` });
 }
 
 /** GTPyhop's `find_plan`: the plan (possibly empty) or `false` when there is none. */

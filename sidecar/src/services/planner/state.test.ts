@@ -20,6 +20,16 @@ describe("State", () => {
     expect(s.toJSON()).toEqual({ loc: { a: "home" } });
   });
 
+  it("changes its version on every write and undo, so equal versions mean equal contents", () => {
+    const s = new State("s");
+    s.beginTrail();
+    const v0 = s.version;
+    s.set("x", "", 1);
+    const v1 = s.version;
+    s.undoTo(0);
+    expect(new Set([v0, v1, s.version]).size).toBe(3);
+  });
+
   it("keeps number and string arguments apart", () => {
     const s = new State("s").set("pos", 1, "table").set("pos", "1", "hand");
     expect(s.get("pos", 1)).toBe("table");

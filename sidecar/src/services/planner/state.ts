@@ -105,6 +105,8 @@ export class State extends Bindings {
   private trail: unknown[] | null = null;
   /** Set while a method runs: methods must only read the state (GTPyhop's rule, enforced here). */
   private readOnlyFor: string | null = null;
+  /** Counts changes (writes and undos); equal versions of one State mean equal contents. */
+  version = 0;
 
   constructor(name: string, init?: BindingsInit) {
     super(name, varsFrom(init));
@@ -127,6 +129,7 @@ export class State extends Bindings {
       trail.push(m, arg, old, old !== undefined || m.has(arg));
     }
     m.set(arg, value);
+    this.version++;
     return this;
   }
 
@@ -139,6 +142,7 @@ export class State extends Bindings {
     if (m === undefined || !m.has(arg)) return this;
     if (this.trail !== null) this.trail.push(m, arg, m.get(arg), true);
     m.delete(arg);
+    this.version++;
     return this;
   }
 
@@ -169,7 +173,8 @@ export class State extends Bindings {
   /** @internal Undoes every write made since `mark`. */
   undoTo(mark: number): void {
     const t = this.trail;
-    if (t === null) return;
+    if (t === null || t.length <= mark) return;
+    this.version++;
     while (t.length > mark) {
       const had = t.pop() as boolean;
       const old = t.pop();
@@ -215,6 +220,17 @@ export class Multigoal extends Bindings {
   copy(newName?: string): Multigoal {
     return new Multigoal(newName ?? nameForCopy(this.name), this.copyVars());
   }
+}
+
+/** Whether every goal of `multigoal` holds in `state` (goalsNotAchieved is empty), without building the list. */
+export function allGoalsHold(state: State, multigoal: Multigoal): boolean {
+  for (const name of multigoal.varNames()) {
+    const have = state.varMap(name);
+    for (const [arg, v] of multigoal.varMap(name)!) {
+      if (have === undefined || have.get(arg) !== v) return false;
+    }
+  }
+  return true;
 }
 
 /**
