@@ -212,11 +212,15 @@ export function computeNormals(s: Surface, canonical: (k: number) => number): vo
     const nx = e1y * e2z - e1z * e2y;
     const ny = e1z * e2x - e1x * e2z;
     const nz = e1x * e2y - e1y * e2x;
-    for (const k of [a, b, c]) {
-      n[k] = (n[k] as number) + nx;
-      n[k + 1] = (n[k + 1] as number) + ny;
-      n[k + 2] = (n[k + 2] as number) + nz;
-    }
+    n[a] = (n[a] as number) + nx;
+    n[a + 1] = (n[a + 1] as number) + ny;
+    n[a + 2] = (n[a + 2] as number) + nz;
+    n[b] = (n[b] as number) + nx;
+    n[b + 1] = (n[b + 1] as number) + ny;
+    n[b + 2] = (n[b + 2] as number) + nz;
+    n[c] = (n[c] as number) + nx;
+    n[c + 1] = (n[c + 1] as number) + ny;
+    n[c + 2] = (n[c + 2] as number) + nz;
   }
   for (let k = 0; k < s.vertexCount; k++) {
     const src = canonical(k) * 3;
