@@ -149,11 +149,13 @@ describe("buildBody", () => {
       LeftUpperLeg: [[1, 0, 0], -Math.PI / 2],
       LeftLowerLeg: [[1, 0, 0], Math.PI / 2],
       Neck: [[0, 1, 0], 0.6],
-      // The hand is a mitten: its fingers curl together, as in a fist.
-      LeftIndexProximal: [[0, 0, 1], -1.2],
+      // A pointing hand: three fingers curl, the index stays straight.
       LeftMiddleProximal: [[0, 0, 1], -1.2],
+      LeftMiddleIntermediate: [[0, 0, 1], -1.2],
       LeftRingProximal: [[0, 0, 1], -1.2],
+      LeftRingIntermediate: [[0, 0, 1], -1.2],
       LeftLittleProximal: [[0, 0, 1], -1.2],
+      LeftLittleIntermediate: [[0, 0, 1], -1.2],
     });
     let worstStretch = 0;
     let worstSquash = Infinity;

@@ -65,8 +65,8 @@ export function arm(f: BodyFrame, sh: ShapeState, side: 1 | -1): PartBuilder {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hands: a mitten (palm down, fingers along ±X) whose finger part follows the finger bones,
-// and a thumb that points forwards.
+// Hands: a palm (palm down, fingers along ±X) whose knuckle edge follows the finger bones,
+// a thumb that points forwards, and four fingers, each a tube along its own three bones.
 
 const FINGERS = ["Index", "Middle", "Ring", "Little"] as const;
 
@@ -77,18 +77,18 @@ export function hand(p: BodyParams, f: BodyFrame, side: 1 | -1): PartBuilder {
   const L = f.handLength;
   const wx = Math.abs(h[0]);
   const a = p.armLength;
+  // The palm, from inside the wrist to just past the knuckles, where the fingers take over.
   // key (distance from the wrist), half width (z), half thickness (y)
   const stations: number[][] = [
-    [-0.012 * s, 0.02 * a * s, 0.015 * s],
-    [0, 0.028 * a * s, 0.014 * s],
-    [0.25 * L, 0.036 * a * s, 0.016 * s],
-    [0.5 * L, 0.039 * a * s, 0.013 * s],
-    [0.75 * L, 0.035 * a * s, 0.01 * s],
-    [0.95 * L, 0.026 * a * s, 0.008 * s],
+    [-0.012 * s, 0.018 * a * s, 0.014 * s],
+    [0, 0.022 * a * s, 0.0135 * s],
+    [0.25 * L, 0.026 * a * s, 0.015 * s],
+    [0.47 * L, 0.026 * a * s, 0.012 * s],
+    [0.5 * L + 0.006 * s, 0.021 * a * s, 0.008 * s],
   ];
   const keys = sampleKeys(
     stations.map((st) => st[0] as number),
-    [0, 1, 1, 1, 1],
+    [0, 1, 1, 0],
   );
   const tmp: number[] = [];
   const y = h[1] - 0.003 * s;
@@ -114,7 +114,7 @@ export function hand(p: BodyParams, f: BodyFrame, side: 1 | -1): PartBuilder {
       segments: 10,
       seamAngle: Math.PI,
       startPole: [(wx - 0.016 * s) * side, y, 0],
-      endPole: [(wx + L) * side, y, 0],
+      endPole: [(wx + 0.5 * L + 0.01 * s) * side, y, 0],
       materialOfBand: () => MAT.skin,
       uvRect: cell(side === 1 ? 2 : 3, 1),
     },
@@ -133,6 +133,65 @@ export function hand(p: BodyParams, f: BodyFrame, side: 1 | -1): PartBuilder {
         ...scaleInfluences(chainInfluences(d, cb.bones, cb.starts, blends), t),
       ];
     },
+  };
+}
+
+/** Strip k of 5 across an atlas cell: the thumb and the four fingers of a hand. */
+function strip(col: number, row: number, k: number): readonly [number, number, number, number] {
+  const [u0, v0, u1, v1] = cell(col, row);
+  const w = (u1 - u0) / 5;
+  return [u0 + k * w, v0, u0 + (k + 1) * w, v1];
+}
+
+/** Relative thickness of each finger (index, middle, ring, little). */
+const FINGER_GIRTH = [0.97, 1, 0.94, 0.82];
+
+/** One finger: a slim tube along ±X from inside the palm, bending at its three joints. */
+export function finger(p: BodyParams, f: BodyFrame, side: 1 | -1, index: number): PartBuilder {
+  const s = f.scale;
+  const prefix = side === 1 ? "Left" : "Right";
+  const name = FINGERS[index] as string;
+  const names = ["Proximal", "Intermediate", "Distal"].map((sg) => `${prefix}${name}${sg}`);
+  const [pr, im, di] = names.map((n) => joint(f, n)) as [Vec3, Vec3, Vec3];
+  const x0 = Math.abs(pr[0]);
+  // The distal joint sits three quarters along the finger.
+  const len = (Math.abs(di[0]) - x0) / 0.75;
+  const k = (FINGER_GIRTH[index] as number) * p.armLength * s;
+  // key (distance from the knuckle), half width (z), half thickness (y)
+  const stations: number[][] = [
+    [-0.012 * s, 0.005 * k, 0.0045 * k],
+    [0, 0.0058 * k, 0.0052 * k],
+    [0.45 * len, 0.0053 * k, 0.0047 * k],
+    [0.75 * len, 0.0048 * k, 0.0042 * k],
+    [len - 0.004 * s, 0.0042 * k, 0.0036 * k],
+  ];
+  const keys = sampleKeys(
+    stations.map((st) => st[0] as number),
+    [0, 1, 1, 0],
+  );
+  const tmp: number[] = [];
+  const y = pr[1];
+  const z = pr[2];
+  const rings = keys.map((d) => {
+    const [hw, ht] = interpolateStations(stations, d, tmp) as [number, number];
+    return ring([(x0 + d) * side, y, z], hw, hw, ht, ht, 2.2);
+  });
+  const bones = [boneIndex(`${prefix}Hand`), ...names.map((n) => boneIndex(n))];
+  const starts = [-Infinity, 0, Math.abs(im[0]) - x0, Math.abs(di[0]) - x0];
+  const blends = [0, 0.006 * s, 0.005 * s, 0.004 * s];
+  return {
+    spec: {
+      rings,
+      u: Z,
+      v: Y,
+      segments: 6,
+      seamAngle: Math.PI,
+      startPole: [(x0 - 0.016 * s) * side, y, z],
+      endPole: [(x0 + len) * side, y, z],
+      materialOfBand: () => MAT.skin,
+      uvRect: strip(side === 1 ? 2 : 3, 2, index + 1),
+    },
+    influences: (q) => chainInfluences(Math.abs(q[0]) - x0, bones, starts, blends),
   };
 }
 
@@ -178,7 +237,7 @@ export function thumb(f: BodyFrame, side: 1 | -1): PartBuilder {
       startPole: at(-0.012 * s),
       endPole: at(total),
       materialOfBand: () => MAT.skin,
-      uvRect: cell(side === 1 ? 2 : 3, 2),
+      uvRect: strip(side === 1 ? 2 : 3, 2, 0),
     },
     influences: (q) => chainInfluences(proj(q), bones, starts, blends),
   };

@@ -7,7 +7,7 @@
  * as a fraction of body height.
  */
 import { eye, faceParts, hair, head } from "./head.js";
-import { arm, foot, hand, leg, thumb } from "./limbs.js";
+import { arm, finger, foot, hand, leg, thumb } from "./limbs.js";
 import type { BodyParams } from "./params.js";
 import type { PartBuilder, ShapeState } from "./part-kit.js";
 import type { BodyFrame } from "./skeleton.js";
@@ -49,6 +49,7 @@ export function buildBodySurfaces(
       [true, () => arm(frame, shape, side)],
       [false, () => hand(params, frame, side)],
       [false, () => thumb(frame, side)],
+      ...[0, 1, 2, 3].map((i): [boolean, () => PartBuilder] => [false, () => finger(params, frame, side, i)]),
       [true, () => leg(frame, shape, side)],
       [false, () => foot(frame, side)],
     );
