@@ -174,7 +174,11 @@ export function minimalValue(node: GrammarNode): string {
       text = `[${arrayRest(node, 0, false)}`;
       break;
     case "object":
-      text = `{${objectRest(node, 0, true)}`;
+      {
+        const pieces = ["{"];
+        objectRest(node, 0, true, pieces);
+        text = pieces.join("");
+      }
       break;
   }
   minimalCache.set(node, text);
@@ -195,57 +199,69 @@ function arrayRest(node: ArrayNode, count: number, afterComma: boolean): string 
   return `${text}]`;
 }
 
-/** The shortest way to finish an object whose next property may be `next`. */
-function objectRest(node: ObjectNode, next: number, first: boolean): string {
-  let text = "";
+/** The shortest way to finish an object whose next property may be `next`, as pieces. */
+function objectRest(node: ObjectNode, next: number, first: boolean, out: string[]): void {
   let current = node;
   for (let j = next; j < current.keys.length; j++) {
     if (!current.required[j]) continue;
     const value = minimalValue(current.values[j]!);
-    text += `${first ? "" : ","}${JSON.stringify(current.keys[j])}:${value}`;
+    out.push(`${first ? "" : ","}${JSON.stringify(current.keys[j])}:`, value);
     first = false;
-    if (j === 0 && current.variants !== null) current = current.variants.get(current.values[0]!.kind === "literal" ? value : "") ?? current;
+    if (j === 0 && current.variants !== null) current = current.variants.get(value) ?? current;
   }
-  return `${text}}`;
+  out.push("}");
 }
 
-/** The text that finishes the top frame's value, and the literal it ends on (for unions). */
-function frameRest(f: Frame): { text: string; literal: string | null } {
+/** Appends the pieces that finish the top frame's value; returns the literal it ends on (for unions). */
+function frameRest(f: Frame, out: string[]): string | null {
   const node = f.node;
   if (f.phase === 0) {
     const text = minimalValue(node);
-    return { text, literal: node.kind === "literal" ? text : null };
+    out.push(text);
+    return node.kind === "literal" ? text : null;
   }
   switch (node.kind) {
     case "literal":
-      return f.lit!.end !== null ? { text: "", literal: f.lit!.end } : { text: f.lit!.restText, literal: f.lit!.restEnd };
+      if (f.lit!.end !== null) return f.lit!.end;
+      out.push(f.lit!.restText);
+      return f.lit!.restEnd;
     case "string":
-      return { text: `${stringFill(node, f.dfa, f.count)}"`, literal: null };
+      out.push(`${stringFill(node, f.dfa, f.count)}"`);
+      return null;
     case "array":
-      return { text: arrayRest(node, f.count, f.phase === 3), literal: null };
+      out.push(arrayRest(node, f.count, f.phase === 3));
+      return null;
     case "object": {
-      if (f.phase === 1) return { text: objectRest(node, f.count, f.first), literal: null };
-      let text = "";
+      if (f.phase === 1) {
+        objectRest(node, f.count, f.first, out);
+        return null;
+      }
       let index = f.count;
       if (f.phase === 2) {
-        text = f.lit!.restText;
+        out.push(f.lit!.restText);
         index = Number(f.lit!.restEnd);
       }
       const value = minimalValue(node.values[index]!);
-      const rest = index === 0 && node.variants !== null ? node.variants.get(value)! : node;
-      return { text: text + value + objectRest(rest, index + 1, false), literal: null };
+      out.push(value);
+      objectRest(index === 0 && node.variants !== null ? node.variants.get(value)! : node, index + 1, false, out);
+      return null;
     }
   }
 }
 
-/** The shortest text that completes the document from state `f` (empty when it is complete). */
-export function completionText(f: Frame): string {
-  let text = "";
+/**
+ * The shortest text that completes the document from state `f`, as pieces that join to it
+ * (empty when complete). Pieces repeat from step to step, so a caller can memoise their token
+ * counts and encode them one by one.
+ */
+export function completionPieces(f: Frame): string[] {
+  const out: string[] = [];
   let current: Frame = f;
-  while (current !== DONE) {
-    const { text: rest, literal } = frameRest(current);
-    text += rest;
-    current = finish(current, literal);
-  }
-  return text;
+  while (current !== DONE) current = finish(current, frameRest(current, out));
+  return out;
+}
+
+/** The shortest text that completes the document from state `f`. */
+export function completionText(f: Frame): string {
+  return completionPieces(f).join("");
 }

@@ -1,0 +1,162 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EnsoulError } from "../../../lib/errors.js";
+import { CHARACTER_FIELDS } from "../character.js";
+import { isValidCharacter } from "../schema.js";
+import type { GenerateDelta } from "../stream.js";
+import { createLlmGenerator, type LlmGenerateOptions, type LlmGenerator } from "./index.js";
+import { loadModel } from "./model.js";
+import { ensureTinyModel } from "./tiny_model.testkit.js";
+
+async function collect(stream: AsyncIterable<GenerateDelta>): Promise<GenerateDelta[]> {
+  const deltas: GenerateDelta[] = [];
+  for await (const delta of stream) deltas.push(delta);
+  return deltas;
+}
+
+async function failure(promise: Promise<unknown>): Promise<EnsoulError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof EnsoulError) return error;
+    throw error;
+  }
+  throw new Error("did not fail");
+}
+
+describe("llm generator on the tiny Qwen3 model", () => {
+  let modelDir: string;
+  let llm: LlmGenerator;
+  let scratch: string;
+
+  beforeAll(async () => {
+    modelDir = ensureTinyModel();
+    scratch = mkdtempSync(join(tmpdir(), "ensoul-llm-"));
+    llm = await createLlmGenerator({ modelDir, intraOpThreads: 1 });
+  });
+
+  afterAll(async () => {
+    await llm?.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  /** A copy of the model folder (the graph linked, not copied), changed by `change`. */
+  function brokenCopy(name: string, change: (dir: string) => void): string {
+    const dir = join(scratch, name);
+    cpSync(modelDir, dir, { recursive: true });
+    change(dir);
+    return dir;
+  }
+
+  it("writes 50 schema-valid characters under varied sampling settings, streamed in the shared delta shape", async () => {
+    // With random weights the model's own choices are nonsense: validity comes from the
+    // constraint alone. The shortest completion of a character is about 310 tokens; budgets from
+    // 320 to 440 let the model choose roughly 10 to 130 tokens of each and keep this test near
+    // 30 s on two cores. bench:generate runs 50 more at 1,024 tokens.
+    const settings: NonNullable<LlmGenerateOptions["sampling"]>[] = [
+      {},
+      { temperature: 0 },
+      { temperature: 0.7, topK: 40 },
+      { temperature: 1.3, topP: 0.9 },
+      { temperature: 1, minP: 0.1 },
+      { temperature: 0.8, topK: 20, topP: 0.95, minP: 0.05, repetitionPenalty: 1.3 },
+      { temperature: 2, repetitionPenalty: 2 },
+    ];
+    let valid = 0;
+    let sampled = 0;
+    for (let i = 0; i < 50; i++) {
+      const sampling = settings[i % settings.length]!;
+      let sampledHere = 0;
+      const deltas = await collect(
+        llm.generate(
+          { prompt: i % 2 === 0 ? "a cowardly dwarven blacksmith who owes money to the thieves' guild" : "an elf", seed: 1000 + i, generator: "llm" },
+          { sampling, maxTokens: 320 + ((i * 37) % 121), onStats: (s) => (sampledHere = s.sampledTokens) },
+        ),
+      );
+      sampled += sampledHere;
+      const last = deltas[deltas.length - 1]!;
+      expect(last.type).toBe("done");
+      if (last.type !== "done") continue;
+      const text = deltas.map((d) => (d.type === "text" ? d.text : "")).join("");
+      expect(JSON.parse(text)).toEqual(last.character);
+      expect(deltas.filter((d) => d.type === "field").map((d) => (d.type === "field" ? d.field : ""))).toEqual([...CHARACTER_FIELDS]);
+      if (isValidCharacter(JSON.parse(text))) valid++;
+    }
+    expect(valid).toBe(50);
+    expect(sampled).toBeGreaterThan(50 * 40); // the model really chose a good part of the text
+  }, 180_000);
+
+  it("gives the same character for the same seed and settings, and another for another seed", async () => {
+    const run = async (seed: number): Promise<string> =>
+      (await collect(llm.generate({ prompt: "a wizard", seed, generator: "llm" }, { maxTokens: 450, sampling: { temperature: 1.5, topP: 0.95 } })))
+        .map((d) => (d.type === "text" ? d.text : ""))
+        .join("");
+    const first = await run(7);
+    expect(await run(7)).toBe(first);
+    expect(await run(8)).not.toBe(first);
+  }, 60_000);
+
+  it("writes hinted fields exactly as given", async () => {
+    const deltas = await collect(
+      llm.generate({ prompt: "a smith", seed: 3, generator: "llm", name: "Borin Ashfall", species: "dwarf", level: 12, pronouns: "she/her" }, { maxTokens: 300 }),
+    );
+    const done = deltas[deltas.length - 1]!;
+    expect(done.type === "done" && [done.character.name, done.character.species, done.character.level, done.character.pronouns]).toEqual([
+      "Borin Ashfall",
+      "dwarf",
+      12,
+      "she/her",
+    ]);
+  });
+
+  it("stops with CANCELLED when the signal is aborted mid-stream", async () => {
+    const controller = new AbortController();
+    let texts = 0;
+    const error = await failure(
+      (async () => {
+        for await (const delta of llm.generate({ prompt: "a bard", seed: 1, generator: "llm" }, { signal: controller.signal, maxTokens: 400 })) {
+          if (delta.type === "text" && ++texts === 5) controller.abort();
+        }
+      })(),
+    );
+    expect(error.code).toBe("CANCELLED");
+    expect(texts).toBe(5);
+  });
+
+  it("refuses bad sampling settings by name", async () => {
+    const error = await failure(collect(llm.generate({ prompt: "", seed: 1, generator: "llm" }, { sampling: { topP: 0 } })));
+    expect([error.code, error.field]).toEqual(["INVALID_ARGUMENT", "topP"]);
+  });
+
+  it.each([
+    ["a folder that does not exist", (): string => join(scratch, "nowhere"), "is not a folder"],
+    ["a folder without tokenizer.json", (): string => brokenCopy("no-tokenizer", (d) => rmSync(join(d, "tokenizer.json"))), "tokenizer.json missing"],
+    ["a folder without a graph", (): string => brokenCopy("no-graph", (d) => rmSync(join(d, "model.onnx"))), "no graph"],
+    ["a graph that is not ONNX", (): string => brokenCopy("garbage", (d) => writeFileSync(join(d, "model.onnx"), "not a model")), "onnxruntime cannot load"],
+    [
+      "a graph with fewer layers than config.json says",
+      (): string =>
+        brokenCopy("three-layers", (d) => {
+          const config = JSON.parse(readFileSync(join(d, "config.json"), "utf8")) as Record<string, unknown>;
+          writeFileSync(join(d, "config.json"), JSON.stringify({ ...config, num_hidden_layers: 3 }));
+        }),
+      "lacks graph inputs past_key_values.2.key, past_key_values.2.value and graph outputs present.2.key, present.2.value",
+    ],
+    [
+      "a config.json without the attention shape",
+      (): string =>
+        brokenCopy("no-heads", (d) => {
+          const config = JSON.parse(readFileSync(join(d, "config.json"), "utf8")) as Record<string, unknown>;
+          delete config.num_key_value_heads;
+          writeFileSync(join(d, "config.json"), JSON.stringify(config));
+        }),
+      '"num_key_value_heads"',
+    ],
+  ])("says exactly what is missing for %s", async (_, dir, what) => {
+    const error = await failure(loadModel(dir()));
+    expect(error.code).toBe("FAILED_PRECONDITION");
+    expect(error.message).toContain(what);
+  });
+});

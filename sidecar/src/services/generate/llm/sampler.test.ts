@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SAMPLING, TokenSampler, type SamplingOptions } from "./sampler.js";
+
+function sampler(options: Partial<SamplingOptions>, vocab = 8): TokenSampler {
+  return new TokenSampler(vocab, { ...DEFAULT_SAMPLING, ...options });
+}
+
+/** Logits whose softmax at temperature 1 is `probs` (padded with very unlikely tokens). */
+function logitsOf(probs: number[], vocab = 8): Float32Array {
+  const logits = new Float32Array(vocab).fill(-1000);
+  probs.forEach((p, i) => (logits[i] = Math.log(p)));
+  return logits;
+}
+
+function frequencies(s: TokenSampler, logits: Float32Array, draws: number, allowed: Int32Array | null = null): number[] {
+  const counts = new Array<number>(logits.length).fill(0);
+  for (let i = 0; i < draws; i++) counts[s.sample(logits, allowed, allowed?.length ?? 0)]! += 1;
+  return counts.map((c) => c / draws);
+}
+
+describe("token sampler", () => {
+  it("picks the most likely allowed token when greedy, ignoring likelier tokens that are not allowed", () => {
+    const logits = logitsOf([0.5, 0.3, 0.2]);
+    expect(sampler({ temperature: 0 }).sample(logits, null, 0)).toBe(0);
+    expect(sampler({ temperature: 0 }).sample(logits, Int32Array.from([2, 1]), 2)).toBe(1);
+  });
+
+  it("draws in proportion to the softmax at temperature 1", () => {
+    const f = frequencies(sampler({ seed: 5 }), logitsOf([0.25, 0.75]), 4000);
+    expect(f[1]).toBeCloseTo(0.75, 1);
+    expect(Math.abs(f[1]! - 0.75)).toBeLessThan(0.03);
+  });
+
+  it("keeps only the top k, the smallest set reaching top p, and tokens above min p × the best", () => {
+    const logits = logitsOf([0.5, 0.3, 0.2]);
+    expect(frequencies(sampler({ topK: 1, seed: 1 }), logits, 300)[0]).toBe(1);
+    const topP = frequencies(sampler({ topP: 0.6, seed: 2 }), logits, 2000);
+    expect(topP[2]).toBe(0);
+    expect(topP[1]).toBeGreaterThan(0.3);
+    expect(frequencies(sampler({ topP: 0.5, seed: 3 }), logits, 300)[0]).toBe(1);
+    const minP = frequencies(sampler({ minP: 0.5, seed: 4 }), logits, 2000);
+    expect(minP[2]).toBe(0);
+    expect(minP[1]).toBeGreaterThan(0.3);
+  });
+
+  it("makes already generated tokens less likely under a repetition penalty", () => {
+    const s = sampler({ temperature: 0, repetitionPenalty: 3 });
+    const logits = Float32Array.from([2, 1, 0.5, -1, -1, -1, -1, -1]);
+    expect(s.sample(logits, null, 0)).toBe(0);
+    s.observe(0);
+    expect(s.sample(logits, null, 0)).toBe(1);
+  });
+
+  it("repeats its draws for the same seed and not for another", () => {
+    const logits = new Float32Array(64);
+    const draws = (seed: number): number[] => {
+      const s = sampler({ seed }, 64);
+      return Array.from({ length: 40 }, () => s.sample(logits, null, 0));
+    };
+    expect(draws(9)).toEqual(draws(9));
+    expect(draws(10)).not.toEqual(draws(9));
+  });
+});

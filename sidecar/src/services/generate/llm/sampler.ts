@@ -1,0 +1,203 @@
+/**
+ * Picks the next token from a step's logits: repetition penalty, then top-k, then temperature
+ * (softmax), then top-p and min-p, then a draw from a seeded PRNG. Only the allowed tokens (the
+ * constraint's mask) are candidates. Buffers are allocated once per sampler and reused: a step
+ * is a few linear passes over the candidates, with no sort of the whole vocabulary (top-k uses
+ * quickselect, top-p a histogram of probabilities and a sort of one bucket).
+ */
+import { EnsoulError } from "../../../lib/errors.js";
+import { Rng } from "../procedural/prng.js";
+
+export interface SamplingOptions {
+  /** 0 = greedy (always the most likely allowed token). Default 1. */
+  temperature: number;
+  /** Keep the k most likely tokens; 0 = off. */
+  topK: number;
+  /** Keep the smallest set of most likely tokens whose probability reaches p; 1 = off. */
+  topP: number;
+  /** Drop tokens less likely than minP × the most likely one; 0 = off. */
+  minP: number;
+  /** > 1 makes tokens already generated less likely (CTRL-style: positive logits divided, negative multiplied); 1 = off. */
+  repetitionPenalty: number;
+  /** The PRNG seed: same seed and settings → same tokens. */
+  seed: number;
+}
+
+export const DEFAULT_SAMPLING: SamplingOptions = { temperature: 1, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, seed: 0 };
+
+/** Checks sampling settings; throws INVALID_ARGUMENT naming the setting at fault. */
+export function checkSampling(options: SamplingOptions): SamplingOptions {
+  const bad = (field: string, rule: string): never => {
+    throw new EnsoulError("INVALID_ARGUMENT", `${field} must be ${rule}`, { field });
+  };
+  if (!(options.temperature >= 0 && options.temperature <= 10)) bad("temperature", "from 0 to 10");
+  if (!(Number.isInteger(options.topK) && options.topK >= 0)) bad("topK", "a non-negative integer");
+  if (!(options.topP > 0 && options.topP <= 1)) bad("topP", "above 0 and at most 1");
+  if (!(options.minP >= 0 && options.minP < 1)) bad("minP", "from 0 to below 1");
+  if (!(options.repetitionPenalty >= 1 && options.repetitionPenalty <= 10)) bad("repetitionPenalty", "from 1 to 10");
+  if (!(Number.isSafeInteger(options.seed) && options.seed >= 0)) bad("seed", "a non-negative integer");
+  return options;
+}
+
+const BUCKETS = 1024;
+const NEGLIGIBLE = 30;
+
+export class TokenSampler {
+  private readonly values: Float32Array;
+  private readonly ids: Int32Array;
+  private readonly scratch: Float32Array;
+  private readonly bucketMass = new Float64Array(BUCKETS);
+  private readonly rng: Rng;
+  /** Tokens generated so far, for the repetition penalty. */
+  private readonly seen: Uint8Array;
+
+  constructor(
+    vocabSize: number,
+    private readonly options: SamplingOptions,
+  ) {
+    this.values = new Float32Array(vocabSize);
+    this.ids = new Int32Array(vocabSize);
+    this.scratch = new Float32Array(vocabSize);
+    this.seen = new Uint8Array(vocabSize);
+    this.rng = new Rng(options.seed, 0x5a3b1e);
+  }
+
+  /** Records a generated token (for the repetition penalty). */
+  observe(id: number): void {
+    this.seen[id] = 1;
+  }
+
+  /**
+   * Picks a token among `allowed[0, count)` (or the whole vocabulary when `allowed` is null)
+   * from `logits` (one row, length ≥ vocabulary).
+   */
+  sample(logits: Float32Array, allowed: Int32Array | null, count: number): number {
+    const { values, ids, seen } = this;
+    const n = allowed === null ? values.length : count;
+    if (n === 0) throw new EnsoulError("INTERNAL", "no token is allowed at this step");
+    const penalty = this.options.repetitionPenalty;
+    const { temperature, topK, topP, minP } = this.options;
+    // Tokens more than NEGLIGIBLE·temperature below the best have probability below e^-NEGLIGIBLE
+    // of it (under 1e-13 of the best's): only candidates within that margin of the best so far
+    // are kept, which spares the writes and the exp() of almost all of the vocabulary.
+    const margin = temperature === 0 ? 0 : NEGLIGIBLE * temperature;
+    let best = -Infinity;
+    let bestId = -1;
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      const id = allowed === null ? i : allowed[i]!;
+      let v = logits[id]!;
+      if (penalty !== 1 && seen[id] === 1) v = v > 0 ? v / penalty : v * penalty;
+      if (v > best) {
+        best = v;
+        bestId = id;
+      }
+      if (v >= best - margin) {
+        ids[kept] = id;
+        values[kept++] = v;
+      }
+    }
+    if (temperature === 0 || kept === 1) return bestId;
+    const floor = best - margin;
+    kept = this.keepWhere(kept, (v) => v >= floor);
+    if (topK > 0 && topK < kept) kept = this.keepTopK(kept, topK);
+    // Softmax at the temperature; values become unnormalised probabilities (the best is 1).
+    let total = 0;
+    for (let i = 0; i < kept; i++) {
+      const p = Math.exp((values[i]! - best) / temperature);
+      values[i] = p;
+      total += p;
+    }
+    if (minP > 0) kept = this.keepWhere(kept, (p) => p >= minP);
+    if (topP < 1) kept = this.keepTopP(kept, topP * this.sum(kept));
+    total = this.sum(kept);
+    let r = this.rng.float() * total;
+    for (let i = 0; i < kept; i++) {
+      r -= values[i]!;
+      if (r < 0) return ids[i]!;
+    }
+    return ids[kept - 1]!;
+  }
+
+  private sum(kept: number): number {
+    let total = 0;
+    for (let i = 0; i < kept; i++) total += this.values[i]!;
+    return total;
+  }
+
+  /** Moves the candidates that pass to the front (keeping order); returns how many. */
+  private keepWhere(kept: number, pass: (value: number) => boolean): number {
+    const { values, ids } = this;
+    let w = 0;
+    for (let i = 0; i < kept; i++) {
+      if (pass(values[i]!)) {
+        values[w] = values[i]!;
+        ids[w++] = ids[i]!;
+      }
+    }
+    return w;
+  }
+
+  /** Keeps the k largest logits (ties at the k-th value all kept, so the result does not depend on order). */
+  private keepTopK(n: number, k: number): number {
+    const scratch = this.scratch;
+    scratch.set(this.values.subarray(0, n));
+    const threshold = quickselectDescending(scratch, n, k - 1);
+    return this.keepWhere(n, (v) => v >= threshold);
+  }
+
+  /** Keeps the most likely candidates until their mass reaches `target` (probabilities unnormalised, max 1). */
+  private keepTopP(kept: number, target: number): number {
+    const { values, bucketMass } = this;
+    bucketMass.fill(0);
+    // Bucket b holds probabilities in (2^-(b+1)/16, 2^-b/16]: finer than needed, and monotone.
+    const bucketOf = (p: number): number => Math.min(BUCKETS - 1, Math.floor(-Math.log2(p) * 16));
+    for (let i = 0; i < kept; i++) {
+      const b = bucketOf(values[i]!);
+      bucketMass[b] = bucketMass[b]! + values[i]!;
+    }
+    let mass = 0;
+    let last = 0;
+    for (; last < BUCKETS; last++) {
+      if (mass + bucketMass[last]! >= target) break;
+      mass += bucketMass[last]!;
+    }
+    // Everything in buckets before `last` is kept; from bucket `last`, the largest until the target.
+    const inLast: number[] = [];
+    for (let i = 0; i < kept; i++) if (bucketOf(values[i]!) === last) inLast.push(values[i]!);
+    inLast.sort((a, b) => b - a);
+    let cut = inLast[inLast.length - 1] ?? 0;
+    for (const p of inLast) {
+      mass += p;
+      cut = p;
+      if (mass >= target) break;
+    }
+    return this.keepWhere(kept, (p) => bucketOf(p) < last || (bucketOf(p) === last && p >= cut));
+  }
+}
+
+/** The value of rank `k` (0 = largest) among a[0, n); reorders a. */
+function quickselectDescending(a: Float32Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! > pivot) i++;
+      while (a[j]! < pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+}
