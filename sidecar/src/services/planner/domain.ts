@@ -45,8 +45,17 @@ export type TodoItem = Task | Multigoal | Annotated;
 /** A plan: the actions to perform, in order. */
 export type Plan = Task[];
 
-/** What a method returns: the subtasks/subgoals to do instead, or a falsy value when not applicable. */
-export type Refinement = readonly TodoItem[] | false | null | undefined | void;
+/**
+ * Several refinements from one method, tried in order (each one when the search backtracks
+ * past the one before). GTPyhop methods return one; HDDL methods with free parameters have one
+ * per binding, produced lazily.
+ */
+export class Alternatives {
+  constructor(readonly refinements: Iterator<readonly TodoItem[]>) {}
+}
+
+/** What a method returns: the subtasks/subgoals to do instead, several to try, or a falsy value when not applicable. */
+export type Refinement = readonly TodoItem[] | Alternatives | false | null | undefined | void;
 
 // Domain code declares its own parameter types (`(s, b1: string, b2: string)`), which a
 // `TaskArg[]` rest parameter would reject under strict function types; hence `any` here only.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EnsoulError } from "../../lib/errors.js";
-import { Domain, m_split_multigoal } from "./domain.js";
+import { Alternatives, Domain, m_split_multigoal } from "./domain.js";
 import { findPlan, seekPlan } from "./search.js";
 import { Multigoal, State } from "./state.js";
 
@@ -57,6 +57,25 @@ describe("findPlan", () => {
       .declareTaskMethods("want", function w(_s: State, v: number) { return [["check", v]]; });
     expect(findPlan(d, new State("s"), [["choose"], ["want", 3]])).toEqual([["put", 3], ["check", 3]]);
     expect(findPlan(d, new State("s"), [["choose"], ["want", 4]])).toBe(false);
+  });
+
+  it("tries a method's Alternatives one at a time, lazily, before the next method", () => {
+    const pulled: number[] = [];
+    const d = new Domain("alts")
+      .declareActions(function put(s: State, v: number) { return s.set("flag", "", v); })
+      .declareActions(function check(s: State, v: number) { return s.get("flag") === v ? s : false; })
+      .declareTaskMethods("choose", function m_each() {
+        return new Alternatives((function* () {
+          for (const v of [1, 2, 3]) {
+            pulled.push(v);
+            yield [["put", v]];
+          }
+        })());
+      }, function m_last() { return [["put", 9]]; })
+      .declareTaskMethods("want", function w(_s: State, v: number) { return [["check", v]]; });
+    expect(findPlan(d, new State("s"), [["choose"], ["want", 2]])).toEqual([["put", 2], ["check", 2]]);
+    expect(pulled).toEqual([1, 2]);
+    expect(findPlan(d, new State("s"), [["choose"], ["want", 9]])).toEqual([["put", 9], ["check", 9]]);
   });
 
   it("undoes the writes of an action that changes the state and then fails", () => {

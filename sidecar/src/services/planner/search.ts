@@ -19,7 +19,7 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { EnsoulError } from "../../lib/errors.js";
-import { Annotated, goalToString, type ActionFn, type Domain, type Named, type Plan, type Task, type TimeSpec, type TodoItem } from "./domain.js";
+import { Alternatives, Annotated, goalToString, type ActionFn, type Domain, type Named, type Plan, type Task, type TimeSpec, type TodoItem } from "./domain.js";
 import { matchEntities } from "./entities.js";
 import { allGoalsHold, Multigoal, type Arg, type State, type Value } from "./state.js";
 import { Timeline, type StepInfo, type TimelineMark } from "./timeline.js";
@@ -119,6 +119,9 @@ interface ChoicePoint {
   planLength: number;
   depth: number;
   timeline: TimelineMark | null;
+  /** Refinements still to try from the method that returned Alternatives. */
+  alts: Iterator<readonly TodoItem[]> | null;
+  altsName: string;
 }
 
 function toList(items: readonly Item[], tail: TodoNode | null): TodoNode | null {
@@ -214,13 +217,14 @@ class PlanSearch {
   private pushChoice(kind: number, item: Task | Multigoal, methods: AnyMethod[], rest: TodoNode | null): void {
     let f = this.frames[this.top];
     if (f === undefined) {
-      f = { kind, item, methods, next: 0, rest, mark: 0, planLength: 0, depth: 0, timeline: null };
+      f = { kind, item, methods, next: 0, rest, mark: 0, planLength: 0, depth: 0, timeline: null, alts: null, altsName: "" };
       this.frames.push(f);
     }
     f.kind = kind;
     f.item = item;
     f.methods = methods;
     f.next = 0;
+    f.alts = null;
     f.rest = rest;
     f.mark = this.state.mark();
     f.planLength = this.plan.length;
@@ -233,42 +237,72 @@ class PlanSearch {
   /** Tries the remaining methods of choice point `f`; on success sets `node`/`depth` and returns true. */
   private tryMethods(f: ChoicePoint): boolean {
     const state = this.state;
-    while (f.next < f.methods.length) {
-      const m = f.methods[f.next++]!;
-      state.undoTo(f.mark);
-      this.plan.length = f.planLength;
-      if (this.timeline !== null) this.timeline.restore(f.timeline, f.planLength);
-      this.calling = m.name;
-      state.setReadOnly(`method ${m.name}`);
+    for (;;) {
+      let name: string;
       let sub: unknown;
-      try {
-        if (f.kind === TASK) sub = callWithArgs(m.fn, state, f.item as Task);
-        else if (f.kind === UNIGOAL) sub = m.fn(state, (f.item as Task)[1], (f.item as Task)[2]);
-        else sub = m.fn(state, f.item);
-      } finally {
-        state.setReadOnly(null);
+      if (f.alts !== null) {
+        this.restore(f);
+        name = f.altsName;
+        this.calling = name;
+        state.setReadOnly(`method ${name}`);
+        let r: IteratorResult<readonly TodoItem[]>;
+        try {
+          r = f.alts.next();
+        } finally {
+          state.setReadOnly(null);
+        }
+        if (r.done === true) {
+          f.alts = null;
+          continue;
+        }
+        sub = r.value;
+      } else {
+        if (f.next >= f.methods.length) return false;
+        const m = f.methods[f.next++]!;
+        this.restore(f);
+        name = m.name;
+        this.calling = name;
+        state.setReadOnly(`method ${name}`);
+        try {
+          if (f.kind === TASK) sub = callWithArgs(m.fn, state, f.item as Task);
+          else if (f.kind === UNIGOAL) sub = m.fn(state, (f.item as Task)[1], (f.item as Task)[2]);
+          else sub = m.fn(state, f.item);
+        } finally {
+          state.setReadOnly(null);
+        }
+        if (sub instanceof Alternatives) {
+          f.alts = sub.refinements;
+          f.altsName = name;
+          continue;
+        }
       }
       if (sub === false || sub === null || sub === undefined) {
-        if (this.verbose >= 3) this.log.add({ level: 3, event: "method", depth: f.depth, item: itemToString(f.item), method: m.name, applicable: false });
+        if (this.verbose >= 3) this.log.add({ level: 3, event: "method", depth: f.depth, item: itemToString(f.item), method: name, applicable: false });
         continue;
       }
       if (!Array.isArray(sub)) {
-        throw new EnsoulError("INVALID_ARGUMENT", `method ${m.name} returned ${typeof sub}; a method returns a list of tasks and goals, or false`);
+        throw new EnsoulError("INVALID_ARGUMENT", `method ${name} returned ${typeof sub}; a method returns a list of tasks and goals, or false`);
       }
-      if (this.verbose >= 3) this.log.add({ level: 3, event: "method", depth: f.depth, item: itemToString(f.item), method: m.name, applicable: true, subtasks: sub.map(itemToString) });
+      if (this.verbose >= 3) this.log.add({ level: 3, event: "method", depth: f.depth, item: itemToString(f.item), method: name, applicable: true, subtasks: sub.map(itemToString) });
       let rest = f.rest;
       if (this.verifyGoals && f.kind !== TASK) {
         const t = f.item as Task;
         const v = f.kind === UNIGOAL
-          ? new Verification(m.name, f.depth, t[0], t[1] as Arg, t[2] as Value, null)
-          : new Verification(m.name, f.depth, "", "", null, f.item as Multigoal);
+          ? new Verification(name, f.depth, t[0], t[1] as Arg, t[2] as Value, null)
+          : new Verification(name, f.depth, "", "", null, f.item as Multigoal);
         rest = { item: v, next: rest };
       }
       this.node = toList(sub as Item[], rest);
       this.depth = f.depth + 1;
       return true;
     }
-    return false;
+  }
+
+  /** Back to the state, plan and timeline of choice point `f`. */
+  private restore(f: ChoicePoint): void {
+    this.state.undoTo(f.mark);
+    this.plan.length = f.planLength;
+    if (this.timeline !== null) this.timeline.restore(f.timeline, f.planLength);
   }
 
   /** Checks the bounds before an item is processed. */
