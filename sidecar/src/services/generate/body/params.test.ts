@@ -56,6 +56,8 @@ describe("body parameters", () => {
       [{ morphs: { tail: 1 } }, "morphs.tail"],
       [{ morphs: [1] }, "morphs"],
       [{ heigthM: 1.8 }, "heigthM"],
+      [{ "": 1 }, 'params[""]'],
+      [{ morphs: { "a b": 1 } }, 'morphs["a b"]'],
       [[1, 2], "params"],
       [null, "params"],
     ];
@@ -85,6 +87,27 @@ describe("body parameters", () => {
         expect(p.build).toBe(input.build);
       }),
       { seed: 8, numRuns: 200 },
+    );
+  });
+});
+
+describe("robustness", () => {
+  it("answers any JSON with params or an INVALID_ARGUMENT, and maps any appearance without throwing", () => {
+    const keys = fc.constantFrom("heightM", "build", "skinColor", "clothingColors", "morphs", "hairLength", "other");
+    const value = fc.oneof(fc.jsonValue(), fc.double(), fc.constant("#a0b0c0"), fc.array(fc.constant("#000000")));
+    const doc = fc.oneof(fc.jsonValue(), fc.dictionary(keys, value));
+    fc.assert(
+      fc.property(doc, (input) => {
+        try {
+          resolveBodyParams(input);
+        } catch (err) {
+          expect(err).toBeInstanceOf(EnsoulError);
+          expect((err as EnsoulError).code).toBe("INVALID_ARGUMENT");
+          expect((err as EnsoulError).field).toBeTruthy();
+        }
+        expect(() => bodyParamsFromAppearance(input)).not.toThrow();
+      }),
+      { seed: 3, numRuns: 300 },
     );
   });
 });

@@ -90,6 +90,12 @@ function invalid(field: string, message: string): EnsoulError {
   return new EnsoulError("INVALID_ARGUMENT", `${field}: ${message}`, { field });
 }
 
+/** How a field is named in errors: plain names as they are, odd ones quoted (e.g. `params[""]`). */
+function fieldName(parent: string | null, key: string): string {
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return parent === null ? key : `${parent}.${key}`;
+  return `${parent ?? "params"}[${JSON.stringify(key)}]`;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -118,7 +124,7 @@ function checkColor(field: string, value: unknown): string {
 export function resolveBodyParams(input: unknown): BodyParams {
   if (!isRecord(input)) throw invalid("params", "must be an object");
   for (const key of Object.keys(input)) {
-    if (!KNOWN_FIELDS.has(key)) throw invalid(key, "is not a body parameter");
+    if (!KNOWN_FIELDS.has(key)) throw invalid(fieldName(null, key), "is not a body parameter");
   }
   const out: BodyParams = {
     ...DEFAULT_BODY_PARAMS,
@@ -148,7 +154,7 @@ export function resolveBodyParams(input: unknown): BodyParams {
     if (!isRecord(input.morphs)) throw invalid("morphs", "must be an object of weights");
     for (const key of Object.keys(input.morphs)) {
       if (!(MORPH_NAMES as readonly string[]).includes(key)) {
-        throw invalid(`morphs.${key}`, `is not a morph target (${MORPH_NAMES.join(", ")})`);
+        throw invalid(fieldName("morphs", key), `is not a morph target (${MORPH_NAMES.join(", ")})`);
       }
       out.morphs[key as MorphName] = checkNumber(`morphs.${key}`, input.morphs[key], MORPH_RANGE);
     }
