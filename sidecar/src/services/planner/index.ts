@@ -5,6 +5,8 @@
  *   - `Domain`, `State`, `Multigoal`: declare a domain in TypeScript, describe a world and goals;
  *   - `findPlan` / `seekPlan`: plan (GTPyhop's find_plan; seekPlan adds id, counts, trace);
  *   - `runLazyLookahead`: plan, act through a callback, replan on failure;
+ *   - `runLazyRefineahead`: refine to the next action, act it, re-refine only what failed;
+ *   - `planHddl`: total-order HDDL domain + problem → plan in the IPC format;
  *   - `loadJsonDomain` + `stateFromJson` / `todoFromJson` / `planToJson`: the wire forms;
  *   - `Annotated`, `entities`: timing and entity requirements (godot-goal-task-planner's additions);
  *   - `createPlanner`: the factory the gateway calls; it keeps registered domains by id and
@@ -27,6 +29,10 @@ export type { Arg, BindingsInit, Value, VarMap } from "./state.js";
 export { findPlan, seekPlan } from "./search.js";
 export type { PlanOutcome, SearchOptions, StepInfo } from "./search.js";
 export { defaultActor, runLazyLookahead } from "./lookahead.js";
+export { runLazyRefineahead } from "./refineahead.js";
+export type { RefineaheadOptions, RefineaheadOutcome, RefinementNode } from "./refineahead.js";
+export { planHddl } from "./hddl/index.js";
+export type { HddlPlanResult } from "./hddl/index.js";
 export type { Actor, LookaheadOptions, LookaheadOutcome } from "./lookahead.js";
 export { itemToString } from "./trace.js";
 export type { TraceEvent, VerboseLevel } from "./trace.js";
