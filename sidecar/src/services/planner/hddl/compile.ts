@@ -16,6 +16,8 @@ import type { Action, Effect, Formula, HddlDomain, HddlProblem, Method, Param, T
 export const ENTER = "__enter";
 export const EXIT = "__exit";
 export const GOAL = "__goal";
+/** The state variable counting open decompositions (a scalar variable, argument ""). */
+const NESTING = "__nesting";
 
 export type Env = Map<string, string>;
 
@@ -282,18 +284,26 @@ export interface CompiledHddl {
   domain: Domain;
   state: State;
   todo: TodoItem[];
+  /** Set when a method was refused because the nesting limit was reached. */
+  cutoff: { hit: boolean };
 }
 
-/** Compiles `d` and `p` for the planner. Throws INVALID_ARGUMENT for a problem that does not fit its domain. */
-export function compileHddl(d: HddlDomain, p: HddlProblem): CompiledHddl {
+/**
+ * Compiles `d` and `p` for the planner. `maxNesting` bounds how many decompositions may be open
+ * at once (a method beyond it does not apply, so left-recursive methods end instead of
+ * recursing forever); `cutoff.hit` tells whether the bound ever refused one. Throws
+ * INVALID_ARGUMENT for a problem that does not fit its domain.
+ */
+export function compileHddl(d: HddlDomain, p: HddlProblem, maxNesting = Infinity): CompiledHddl {
   if (p.domain !== "" && p.domain !== d.name) {
     throw new EnsoulError("INVALID_ARGUMENT", `problem ${p.name} is for domain ${p.domain}, not ${d.name}`, { field: "problem" });
   }
   const { logic, initial } = hddlWorld(d, p);
   const universe = logic.universe;
   const domain = new Domain(d.name);
-  const noop = (s: State) => s;
-  domain.declareActions({ name: ENTER, fn: noop }, { name: EXIT, fn: noop });
+  const cutoff = { hit: false };
+  const nesting = (s: State) => (s.get(NESTING) as number | undefined) ?? 0;
+  domain.declareActions({ name: ENTER, fn: (s: State) => s.set(NESTING, "", nesting(s) + 1) }, { name: EXIT, fn: (s: State) => s.set(NESTING, "", nesting(s) - 1) });
 
   for (const a of d.actions.values()) {
     domain.declareActions({ name: a.name, fn: (state: State, ...args: string[]) => (applyAction(logic, a, state, args) ? state : false) });
@@ -306,7 +316,19 @@ export function compileHddl(d: HddlDomain, p: HddlProblem): CompiledHddl {
     list.push(m);
   }
   for (const [task, methods] of byTask) {
-    domain.declareTaskMethods(task, ...methods.map((m) => ({ name: m.name, fn: methodFn(logic, universe, m) })));
+    domain.declareTaskMethods(task, ...methods.map((m) => {
+      const fn = methodFn(logic, universe, m);
+      return {
+        name: m.name,
+        fn: (state: State, ...args: string[]) => {
+          if (nesting(state) >= maxNesting) {
+            cutoff.hit = true;
+            return false;
+          }
+          return fn(state, ...args);
+        },
+      };
+    }));
   }
 
   const state = initial();
@@ -320,7 +342,7 @@ export function compileHddl(d: HddlDomain, p: HddlProblem): CompiledHddl {
     domain.declareActions({ name: GOAL, fn: (state: State) => (logic.holds(goal, new Map(), new Map(), state) ? state : false) });
     todo.push([GOAL]);
   }
-  return { domain, state, todo };
+  return { domain, state, todo, cutoff };
 }
 
 /** A task method yielding, for each binding of `m`'s parameters that satisfies its precondition, its subtasks. */
