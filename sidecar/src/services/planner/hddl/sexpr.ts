@@ -27,7 +27,13 @@ export function hddlError(file: string, at: { line: number; col: number }, messa
   return new EnsoulError("INVALID_ARGUMENT", `${file}:${at.line}:${at.col}: ${message}`, { field: file });
 }
 
-/** Parses a whole file: one or more top-level expressions. Names are lower-cased (HDDL is case-insensitive). */
+/**
+ * HDDL is case-insensitive, but plans must name tasks and methods as the domain spells them (the
+ * IPC tools compare exactly): keywords are lower-cased, names kept as written.
+ */
+const KEYWORDS = new Set(["define", "domain", "problem", "and", "or", "not", "imply", "forall", "exists", "when", "either", "increase", "decrease", "object"]);
+
+/** Parses a whole file: one or more top-level expressions. */
 export function parseSExprs(source: string, file: string): SExpr[] {
   if (source.length > MAX_SOURCE_LENGTH) throw hddlError(file, { line: 1, col: 1 }, `file longer than ${MAX_SOURCE_LENGTH} characters`);
   const stack: List[] = [{ list: [], line: 1, col: 1 }];
@@ -56,7 +62,9 @@ export function parseSExprs(source: string, file: string): SExpr[] {
     } else {
       const start = i;
       while (i < n && !" \t\r\n\f();".includes(source[i]!)) i++;
-      stack[stack.length - 1]!.list.push({ atom: source.slice(start, i).toLowerCase(), line, col: start - lineStart + 1 });
+      const text = source.slice(start, i);
+      const lower = text.toLowerCase();
+      stack[stack.length - 1]!.list.push({ atom: lower.startsWith(":") || KEYWORDS.has(lower) ? lower : text, line, col: start - lineStart + 1 });
     }
   }
   if (stack.length > 1) {
