@@ -10,13 +10,26 @@
  * on the same characters, JSON.stringify/s and ajv validation/s. Ratios say how many
  * stringify-equivalents one generated character costs.
  *
+ * LLM section (on the tiny Qwen3 test model, built if missing; BENCH_LLM_MODEL=DIR for another
+ * export): 50 constrained generations with varied sampling settings at up to 640 tokens
+ * (BENCH_LLM_MAX_TOKENS; 1,024 takes ~7 minutes on two busy cores), all
+ * checked schema-valid; time to first token (prompt not cached, then cached); per sampled token,
+ * the time in the model, the mask and the sampler. Then our loop against a bare session.run
+ * loop (fresh tensors per step, nothing else) replaying the same prompt and token sequence on
+ * the same session, interleaved, best of 3: tokens/s of each and our overhead.
+ *
  *   npm run bench:generate
  *   BENCH_GENERATE_MS=5000 npm run bench:generate   # longer measurement per step
+ *   BENCH_GENERATE_SECTIONS=llm npm run bench:generate
  */
 import { performance } from "node:perf_hooks";
 import { collectCharacter, createProceduralGenerator, generateProceduralCharacter, validateCharacter, type Character } from "../src/services/generate/index.js";
 import { composeCharacter } from "../src/services/generate/procedural/compose.js";
 import type { CharacterRequest } from "../src/services/generate/request.js";
+import ort from "onnxruntime-node";
+import { createLlmGenerator, type GenerationStats, type LlmGenerator, type SamplingSettings } from "../src/services/generate/llm/index.js";
+import { PREFILL_CHUNK } from "../src/services/generate/llm/decode.js";
+import { ensureTinyModel } from "../src/services/generate/llm/tiny_model.testkit.js";
 
 const MEASURE_MS = Number(process.env["BENCH_GENERATE_MS"] ?? 1500);
 const ROUNDS = 5;
@@ -94,7 +107,112 @@ const procedural: Section = {
   },
 };
 
-const SECTIONS: Section[] = [procedural];
+const LLM_SETTINGS: SamplingSettings[] = [
+  {},
+  { temperature: 0 },
+  { temperature: 0.7, topK: 40 },
+  { temperature: 1.3, topP: 0.9 },
+  { temperature: 1, minP: 0.1 },
+  { temperature: 0.8, topK: 20, topP: 0.95, minP: 0.05, repetitionPenalty: 1.3 },
+  { temperature: 2, repetitionPenalty: 2 },
+];
+
+/** One generation to its end; returns its stats (the done delta means it passed validateCharacter). */
+async function llmRun(llm: LlmGenerator, i: number, maxTokens: number, sampling: SamplingSettings): Promise<GenerationStats> {
+  let stats: GenerationStats | undefined;
+  const character = await collectCharacter(
+    llm.generate({ prompt: PROMPTS[1 + (i % 4)]!, seed: i, generator: "llm" }, { maxTokens, sampling, onStats: (s) => (stats = s) }),
+  );
+  validateCharacter(character);
+  return stats!;
+}
+
+/** The same decode steps as a generation, as plain session.run calls with fresh tensors: the reference loop. */
+async function bareLoop(llm: LlmGenerator, prompt: number[], ids: readonly number[]): Promise<number> {
+  const model = llm.engine.model;
+  const { layers, kvHeads, headDim } = model.shape;
+  const int64 = (values: number[]): ort.Tensor => new ort.Tensor("int64", BigInt64Array.from(values, BigInt), [1, values.length]);
+  let feeds: Record<string, ort.Tensor> = {};
+  for (let l = 0; l < layers; l++) {
+    feeds[`past_key_values.${l}.key`] = new ort.Tensor("float32", new Float32Array(0), [1, kvHeads, 0, headDim]);
+    feeds[`past_key_values.${l}.value`] = new ort.Tensor("float32", new Float32Array(0), [1, kvHeads, 0, headDim]);
+  }
+  let length = 0;
+  const run = async (tokens: number[]): Promise<void> => {
+    feeds.input_ids = int64(tokens);
+    feeds.position_ids = int64(tokens.map((_, k) => length + k));
+    feeds.attention_mask = int64(new Array<number>(length + tokens.length).fill(1));
+    const out = await model.session.run(feeds);
+    feeds = { ...feeds };
+    for (let l = 0; l < layers; l++) {
+      feeds[`past_key_values.${l}.key`] = out[`present.${l}.key`]!;
+      feeds[`past_key_values.${l}.value`] = out[`present.${l}.value`]!;
+    }
+    length += tokens.length;
+  };
+  for (let start = 0; start < prompt.length; start += PREFILL_CHUNK) await run(prompt.slice(start, start + PREFILL_CHUNK));
+  const began = performance.now();
+  for (const id of ids) await run([id]);
+  return performance.now() - began;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const llmSection: Section = {
+  name: "llm generator (constrained decoding)",
+  async run() {
+    const modelDir = process.env["BENCH_LLM_MODEL"] ?? ensureTinyModel();
+    const threads = Number(process.env["BENCH_LLM_THREADS"] ?? 1);
+    const loadStart = performance.now();
+    const llm = await createLlmGenerator({ modelDir, intraOpThreads: threads });
+    console.log(`  model ${modelDir} (${threads} onnxruntime thread(s)); load + vocabulary trie: ${(performance.now() - loadStart).toFixed(0)} ms`);
+    const maxTokens = Number(process.env["BENCH_LLM_MAX_TOKENS"] ?? 640);
+    const runs: GenerationStats[] = [];
+    const generationsStart = performance.now();
+    for (let i = 0; i < 50; i++) runs.push(await llmRun(llm, i, maxTokens, LLM_SETTINGS[i % LLM_SETTINGS.length]!));
+    const seconds = (performance.now() - generationsStart) / 1000;
+    const sum = (f: (s: GenerationStats) => number): number => runs.reduce((a, s) => a + f(s), 0);
+    const sampled = sum((s) => s.sampledTokens);
+    console.log(`  50 generations, ${LLM_SETTINGS.length} sampling settings, max ${maxTokens} tokens: 50/50 schema-valid in ${seconds.toFixed(1)} s`);
+    console.log(`  tokens per character: ${(sampled / 50).toFixed(0)} sampled + ${(sum((s) => s.forcedTokens) / 50).toFixed(0)} forced completion (prompt ${runs[0]!.promptTokens})`);
+    const cold = runs.slice(0, 4).map((s) => s.timeToFirstTokenMs);
+    const warm = runs.slice(4).map((s) => s.timeToFirstTokenMs);
+    console.log(`  time to first token: ${median(cold).toFixed(1)} ms with the prompt run (median of 4), ${median(warm).toFixed(2)} ms from the prompt cache`);
+    const per = (f: (s: GenerationStats) => number): string => `${((sum(f) / sampled) * 1000).toFixed(0)} µs`;
+    console.log(`  per sampled token: model ${per((s) => s.modelMs)}, mask ${per((s) => s.maskMs)}, sampler ${per((s) => s.sampleMs)}`);
+
+    // Our loop vs the bare loop on one generation's sequence, interleaved, best of 3.
+    const pick = runs.reduce((a, b) => (b.modelSteps > a.modelSteps ? b : a));
+    const index = runs.indexOf(pick);
+    const prompt = llm.engine.promptTokens({ prompt: PROMPTS[1 + (index % 4)]!, seed: index, generator: "llm" });
+    let ours = Infinity;
+    let bare = Infinity;
+    let best: GenerationStats = pick;
+    for (let round = 0; round < 3; round++) {
+      const again = await llmRun(llm, index, maxTokens, LLM_SETTINGS[index % LLM_SETTINGS.length]!);
+      if (again.sampledIds.join() !== pick.sampledIds.join()) throw new Error("a replayed generation differed: the loop is not deterministic");
+      if (again.totalMs - again.prefillMs < ours) {
+        ours = again.totalMs - again.prefillMs;
+        best = again;
+      }
+      bare = Math.min(bare, await bareLoop(llm, prompt, pick.sampledIds.slice(0, pick.modelSteps)));
+    }
+    const steps = pick.modelSteps;
+    const settings = JSON.stringify(LLM_SETTINGS[index % LLM_SETTINGS.length]);
+    console.log(`  replay of generation ${index} (sampling ${settings} over generation_config.json; ${steps} decode steps, ${pick.forcedTokens} forced tokens):`);
+    console.log(`    bare session.run loop       ${((steps * 1000) / bare).toFixed(1).padStart(8)} tokens/s`);
+    console.log(`    our constrained loop        ${((steps * 1000) / ours).toFixed(1).padStart(8)} tokens/s   overhead ${((ours / bare - 1) * 100).toFixed(1)}% (goal ≤ 5%), ${(((ours - bare) / steps) * 1000).toFixed(0)} µs per token`);
+    const us = (ms: number): string => `${((ms / steps) * 1000).toFixed(0)} µs`;
+    console.log(`    our loop per token: model ${us(best.modelMs)}, mask ${us(best.maskMs)}, sampler ${us(best.sampleMs)}; bare loop ${us(bare)}`);
+    await llm.close();
+  },
+};
+
+const chosen = (process.env["BENCH_GENERATE_SECTIONS"] ?? "procedural,llm").split(",");
+const SECTIONS: Section[] = [procedural, llmSection].filter((s) => chosen.some((c) => s.name.startsWith(c)));
 
 for (const section of SECTIONS) {
   console.log(`${section.name}:`);

@@ -7,13 +7,15 @@ import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { EnsoulError } from "../../lib/errors.js";
 import { PRONOUNS } from "./character.js";
-import { createProceduralGenerator, generateToEnd, type CharacterGenerators } from "./index.js";
+import { createProceduralGenerator, generateToEnd, loadLlmGenerator, type CharacterGenerators } from "./index.js";
 import { checkCharacterRequest, GENERATOR_KINDS, MAX_SEED } from "./request.js";
 
 interface GenerateOptions {
   seed: string;
   out?: string;
-  generator: string;
+  generator?: string;
+  model?: string;
+  maxTokens?: string;
   name?: string;
   species?: string;
   role?: string;
@@ -33,7 +35,9 @@ export function registerGenerateCommand(
     .argument("<prompt>", 'what the character is, e.g. "a cowardly dwarven blacksmith who owes money to the thieves\' guild"')
     .option("--seed <n>", `an integer from 0 to ${MAX_SEED}; another seed gives another character`, "0")
     .option("--out <file>", "write the character to this file instead of stdout")
-    .option("--generator <kind>", `${GENERATOR_KINDS.join(" or ")}`, "procedural")
+    .option("--generator <kind>", `${GENERATOR_KINDS.join(" or ")} (default: llm with --model, else procedural)`)
+    .option("--model <dir>", "a Qwen3 ONNX model folder for the llm generator (see models/README.md)")
+    .option("--max-tokens <n>", "with --model: the most tokens the character may take (default 2048)")
     .option("--name <name>", "the character's name")
     .option("--species <species>", 'e.g. "dwarf", "elf", "human"')
     .option("--role <role>", 'class or trade, e.g. "blacksmith", "wizard"')
@@ -43,14 +47,26 @@ export function registerGenerateCommand(
       const request = checkCharacterRequest({
         prompt,
         seed: integerOption(opts.seed, "seed"),
-        generator: opts.generator,
+        generator: opts.generator ?? (opts.model === undefined ? "procedural" : "llm"),
         ...(opts.name === undefined ? {} : { name: opts.name }),
         ...(opts.species === undefined ? {} : { species: opts.species }),
         ...(opts.role === undefined ? {} : { role: opts.role }),
         ...(opts.pronouns === undefined ? {} : { pronouns: opts.pronouns }),
         ...(opts.level === undefined ? {} : { level: integerOption(opts.level, "level") }),
       });
-      const character = await generateToEnd(generators, request);
+      const llm =
+        opts.model === undefined
+          ? undefined
+          : await loadLlmGenerator({
+              modelDir: opts.model,
+              ...(opts.maxTokens === undefined ? {} : { maxTokens: integerOption(opts.maxTokens, "max-tokens") }),
+            });
+      let character;
+      try {
+        character = await generateToEnd(llm === undefined ? generators : { ...generators, llm }, request);
+      } finally {
+        await llm?.close();
+      }
       const json = `${JSON.stringify(character, null, 2)}\n`;
       if (opts.out === undefined) {
         out(json.trimEnd());

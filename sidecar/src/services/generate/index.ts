@@ -11,6 +11,7 @@ import type { CharacterRequest, GeneratorKind } from "./request.js";
 import { checkCharacterRequest } from "./request.js";
 import { validateCharacter } from "./schema.js";
 import { characterDeltas, collectCharacter, throwIfCancelled, type GenerateDelta } from "./stream.js";
+import type { LlmGenerator, LlmGeneratorOptions } from "./llm/index.js";
 
 export type { Character } from "./character.js";
 export { CHARACTER_FIELDS, CHARACTER_SCHEMA_VERSION } from "./character.js";
@@ -57,6 +58,17 @@ export function createProceduralGenerator(): CharacterGenerator {
 /** The same character as the procedural stream's `done`, without streaming. */
 export function generateProceduralCharacter(request: CharacterRequest): Character {
   return validateCharacter(composeCharacter(checkCharacterRequest(request)));
+}
+
+export type { LlmGenerateOptions, LlmGenerator, LlmGeneratorOptions } from "./llm/index.js";
+
+/**
+ * The "llm" generator for a Qwen3 ONNX model folder (see models/README.md and llm/index.ts).
+ * Imported on demand, so the procedural path never loads onnxruntime or the tokenizer.
+ */
+export async function loadLlmGenerator(options: LlmGeneratorOptions): Promise<LlmGenerator> {
+  const { createLlmGenerator } = await import("./llm/index.js");
+  return createLlmGenerator(options);
 }
 
 /** The generators a deployment has; "llm" is absent where no model is configured. */

@@ -25,8 +25,12 @@ import type { ChatMessage, QwenTokenizer } from "./tokenizer.js";
 /** What one generation measured (the bench and logs read it). */
 export interface GenerationStats {
   promptTokens: number;
-  /** Tokens chosen by sampling (each one a model step). */
+  /** Tokens chosen by sampling. */
   sampledTokens: number;
+  /** Their ids, in order (a bench replays them through a bare session.run loop). */
+  sampledIds: number[];
+  /** Decode steps run on the model (after the prompt). */
+  modelSteps: number;
   /** Tokens of the forced completion (no model step). */
   forcedTokens: number;
   timeToFirstTokenMs: number;
@@ -144,6 +148,8 @@ export class LlmEngine {
     const stats: GenerationStats = {
       promptTokens: 0,
       sampledTokens: 0,
+      sampledIds: [],
+      modelSteps: 0,
       forcedTokens: 0,
       timeToFirstTokenMs: 0,
       prefillMs: 0,
@@ -192,6 +198,7 @@ export class LlmEngine {
       sampler.observe(id);
       stats.sampleMs += performance.now() - t;
       stats.sampledTokens++;
+      stats.sampledIds.push(id);
       const piece = this.texts[id]!;
       state = advanceText(state, piece)!;
       yield* emit(piece);
@@ -199,6 +206,7 @@ export class LlmEngine {
       t = performance.now();
       logits = await sequence.step(id);
       stats.modelMs += performance.now() - t;
+      stats.modelSteps++;
     }
     let character: Character;
     try {

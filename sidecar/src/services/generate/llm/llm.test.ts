@@ -1,9 +1,11 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnsoulError } from "../../../lib/errors.js";
 import { CHARACTER_FIELDS } from "../character.js";
+import { registerGenerateCommand } from "../cli.js";
 import { isValidCharacter } from "../schema.js";
 import type { GenerateDelta } from "../stream.js";
 import { createLlmGenerator, type LlmGenerateOptions, type LlmGenerator } from "./index.js";
@@ -128,6 +130,18 @@ describe("llm generator on the tiny Qwen3 model", () => {
   it("refuses bad sampling settings by name", async () => {
     const error = await failure(collect(llm.generate({ prompt: "", seed: 1, generator: "llm" }, { sampling: { topP: 0 } })));
     expect([error.code, error.field]).toEqual(["INVALID_ARGUMENT", "topP"]);
+  });
+
+  it("serves `ensoul generate --model DIR` with the llm generator", async () => {
+    const lines: string[] = [];
+    const program = new Command().exitOverride();
+    registerGenerateCommand(program, (line) => lines.push(line));
+    await program.parseAsync(["generate", "a dwarf", "--model", modelDir, "--max-tokens", "330", "--seed", "4"], { from: "user" });
+    expect(isValidCharacter(JSON.parse(lines.join("\n")))).toBe(true);
+    const bad = new Command().exitOverride();
+    registerGenerateCommand(bad, () => {});
+    const error = await failure(bad.parseAsync(["generate", "a dwarf", "--model", join(scratch, "nowhere")], { from: "user" }));
+    expect(error.code).toBe("FAILED_PRECONDITION");
   });
 
   it.each([

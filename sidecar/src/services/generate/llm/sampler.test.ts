@@ -60,4 +60,18 @@ describe("token sampler", () => {
     expect(draws(9)).toEqual(draws(9));
     expect(draws(10)).not.toEqual(draws(9));
   });
+
+  it("always returns an allowed token when the penalised best logit rounds up in float32", () => {
+    // One clear best (so min-p keeps it alone), penalised: its float64 and float32 values differ.
+    const vocab = 64;
+    let x = 7;
+    for (let round = 0; round < 40; round++) {
+      const logits = new Float32Array(vocab).fill(-5);
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      logits[3] = 40 + (x / 2 ** 32) * 10;
+      const s = sampler({ temperature: 0.8, topK: 20, topP: 0.95, minP: 0.05, repetitionPenalty: 1.3, seed: round }, vocab);
+      s.observe(3);
+      expect(s.sample(logits, null, 0)).toBe(3);
+    }
+  });
 });

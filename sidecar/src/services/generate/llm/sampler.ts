@@ -3,7 +3,8 @@
  * (softmax), then top-p and min-p, then a draw from a seeded PRNG. Only the allowed tokens (the
  * constraint's mask) are candidates. Buffers are allocated once per sampler and reused: a step
  * is a few linear passes over the candidates, with no sort of the whole vocabulary (top-k uses
- * quickselect, top-p a histogram of probabilities and a sort of one bucket).
+ * quickselect, top-p a histogram of probabilities and a sort of one bucket), and candidates far
+ * below the best are dropped in the first pass.
  */
 import { EnsoulError } from "../../../lib/errors.js";
 import { Rng } from "../procedural/prng.js";
@@ -41,12 +42,17 @@ export function checkSampling(options: SamplingOptions): SamplingOptions {
 
 const BUCKETS = 1024;
 const NEGLIGIBLE = 30;
+/** The bits of 1.0f. */
+const ONE_BITS = 0x3f800000;
 
 export class TokenSampler {
   private readonly values: Float32Array;
   private readonly ids: Int32Array;
   private readonly scratch: Float32Array;
   private readonly bucketMass = new Float64Array(BUCKETS);
+  private readonly buckets: Uint16Array;
+  private readonly bits = new Float32Array(1);
+  private readonly bitsInt = new Int32Array(this.bits.buffer);
   private readonly rng: Rng;
   /** Tokens generated so far, for the repetition penalty. */
   private readonly seen: Uint8Array;
@@ -58,6 +64,7 @@ export class TokenSampler {
     this.values = new Float32Array(vocabSize);
     this.ids = new Int32Array(vocabSize);
     this.scratch = new Float32Array(vocabSize);
+    this.buckets = new Uint16Array(vocabSize);
     this.seen = new Uint8Array(vocabSize);
     this.rng = new Rng(options.seed, 0x5a3b1e);
   }
@@ -87,7 +94,8 @@ export class TokenSampler {
     for (let i = 0; i < n; i++) {
       const id = allowed === null ? i : allowed[i]!;
       let v = logits[id]!;
-      if (penalty !== 1 && seen[id] === 1) v = v > 0 ? v / penalty : v * penalty;
+      // fround: the kept values are float32, so the best must be too (else a probability could exceed 1).
+      if (penalty !== 1 && seen[id] === 1) v = Math.fround(v > 0 ? v / penalty : v * penalty);
       if (v > best) {
         best = v;
         bestId = id;
@@ -148,12 +156,14 @@ export class TokenSampler {
 
   /** Keeps the most likely candidates until their mass reaches `target` (probabilities unnormalised, max 1). */
   private keepTopP(kept: number, target: number): number {
-    const { values, bucketMass } = this;
+    const { values, ids, bucketMass, buckets } = this;
     bucketMass.fill(0);
-    // Bucket b holds probabilities in (2^-(b+1)/16, 2^-b/16]: finer than needed, and monotone.
-    const bucketOf = (p: number): number => Math.min(BUCKETS - 1, Math.floor(-Math.log2(p) * 16));
+    // Bucket by the float's bits: for 0 < p <= 1 they fall as p rises, so bucket order is
+    // probability order (16 buckets per power of two; one pass, no logarithm).
     for (let i = 0; i < kept; i++) {
-      const b = bucketOf(values[i]!);
+      this.bits[0] = values[i]!;
+      const b = Math.max(0, Math.min(BUCKETS - 1, (ONE_BITS - this.bitsInt[0]!) >> 19));
+      buckets[i] = b;
       bucketMass[b] = bucketMass[b]! + values[i]!;
     }
     let mass = 0;
@@ -164,7 +174,7 @@ export class TokenSampler {
     }
     // Everything in buckets before `last` is kept; from bucket `last`, the largest until the target.
     const inLast: number[] = [];
-    for (let i = 0; i < kept; i++) if (bucketOf(values[i]!) === last) inLast.push(values[i]!);
+    for (let i = 0; i < kept; i++) if (buckets[i] === last) inLast.push(values[i]!);
     inLast.sort((a, b) => b - a);
     let cut = inLast[inLast.length - 1] ?? 0;
     for (const p of inLast) {
@@ -172,7 +182,15 @@ export class TokenSampler {
       cut = p;
       if (mass >= target) break;
     }
-    return this.keepWhere(kept, (p) => bucketOf(p) < last || (bucketOf(p) === last && p >= cut));
+    let w = 0;
+    for (let i = 0; i < kept; i++) {
+      const b = buckets[i]!;
+      if (b < last || (b === last && values[i]! >= cut)) {
+        values[w] = values[i]!;
+        ids[w++] = ids[i]!;
+      }
+    }
+    return w;
   }
 }
 
