@@ -29,7 +29,7 @@ import type { CharacterRequest } from "../src/services/generate/request.js";
 import ort from "onnxruntime-node";
 import { createLlmGenerator, type GenerationStats, type LlmGenerator, type SamplingSettings } from "../src/services/generate/llm/index.js";
 import { PREFILL_CHUNK } from "../src/services/generate/llm/decode.js";
-import { ensureTinyModel } from "../src/services/generate/llm/tiny_model.testkit.js";
+import { ensureTinyModel, SAMPLING_VARIETY } from "../src/services/generate/llm/tiny_model.testkit.js";
 
 const MEASURE_MS = Number(process.env["BENCH_GENERATE_MS"] ?? 1500);
 const ROUNDS = 5;
@@ -107,15 +107,7 @@ const procedural: Section = {
   },
 };
 
-const LLM_SETTINGS: SamplingSettings[] = [
-  {},
-  { temperature: 0 },
-  { temperature: 0.7, topK: 40 },
-  { temperature: 1.3, topP: 0.9 },
-  { temperature: 1, minP: 0.1 },
-  { temperature: 0.8, topK: 20, topP: 0.95, minP: 0.05, repetitionPenalty: 1.3 },
-  { temperature: 2, repetitionPenalty: 2 },
-];
+const LLM_SETTINGS = SAMPLING_VARIETY;
 
 /** One generation to its end; returns its stats (the done delta means it passed validateCharacter). */
 async function llmRun(llm: LlmGenerator, i: number, maxTokens: number, sampling: SamplingSettings): Promise<GenerationStats> {

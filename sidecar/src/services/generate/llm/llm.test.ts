@@ -8,9 +8,9 @@ import { CHARACTER_FIELDS } from "../character.js";
 import { registerGenerateCommand } from "../cli.js";
 import { isValidCharacter } from "../schema.js";
 import type { GenerateDelta } from "../stream.js";
-import { createLlmGenerator, type LlmGenerateOptions, type LlmGenerator } from "./index.js";
+import { createLlmGenerator, type LlmGenerator } from "./index.js";
 import { loadModel } from "./model.js";
-import { ensureTinyModel } from "./tiny_model.testkit.js";
+import { ensureTinyModel, SAMPLING_VARIETY } from "./tiny_model.testkit.js";
 
 async function collect(stream: AsyncIterable<GenerateDelta>): Promise<GenerateDelta[]> {
   const deltas: GenerateDelta[] = [];
@@ -57,15 +57,7 @@ describe("llm generator on the tiny Qwen3 model", () => {
     // constraint alone. The shortest completion of a character is about 310 tokens; budgets from
     // 320 to 440 let the model choose roughly 10 to 130 tokens of each and keep this test near
     // 30 s on two cores. bench:generate runs 50 more at 1,024 tokens.
-    const settings: NonNullable<LlmGenerateOptions["sampling"]>[] = [
-      {},
-      { temperature: 0 },
-      { temperature: 0.7, topK: 40 },
-      { temperature: 1.3, topP: 0.9 },
-      { temperature: 1, minP: 0.1 },
-      { temperature: 0.8, topK: 20, topP: 0.95, minP: 0.05, repetitionPenalty: 1.3 },
-      { temperature: 2, repetitionPenalty: 2 },
-    ];
+    const settings = SAMPLING_VARIETY;
     let valid = 0;
     let sampled = 0;
     for (let i = 0; i < 50; i++) {

@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { SamplingSettings } from "./index.js";
 
 const REPO = fileURLToPath(new URL("../../../../../", import.meta.url));
 export const TINY_MODEL_DIR = `${REPO}models/test/tiny-qwen3`;
@@ -21,3 +22,14 @@ export function ensureTinyModel(): string {
   }
   return TINY_MODEL_DIR;
 }
+
+/** Sampling settings that the tests and the bench cycle through (each a different path of the sampler). */
+export const SAMPLING_VARIETY: readonly SamplingSettings[] = [
+  {},
+  { temperature: 0 },
+  { temperature: 0.7, topK: 40 },
+  { temperature: 1.3, topP: 0.9 },
+  { temperature: 1, minP: 0.1 },
+  { temperature: 0.8, topK: 20, topP: 0.95, minP: 0.05, repetitionPenalty: 1.3 },
+  { temperature: 2, repetitionPenalty: 2 },
+];
