@@ -1,6 +1,7 @@
 /**
  * Planner benchmark: blocks-world problems of 20…400 blocks (seeded random towers) in the
- * blocks_htn, blocks_gtn and blocks_hgn domains, and the problems of GTPyhop's own examples.
+ * blocks_htn, blocks_gtn and blocks_hgn domains (and blocks_htn as a JSON domain, to show what
+ * the expression language costs), and the problems of GTPyhop's own examples.
  * Prints plan length, ms per plan and nodes (todo items processed) per second.
  *
  * With GTPYHOP_DIR set to a GTPyhop checkout, the same problems are also run by GTPyhop
@@ -15,6 +16,7 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { EXAMPLE_DOMAINS } from "../src/services/planner/examples/index.js";
 import { planToJson, stateFromGtpyhop, todoFromGtpyhop, type GtpyhopGolden, type Json } from "../src/services/planner/gtpyhop_json.js";
+import { loadJsonDomain } from "../src/services/planner/json_domain.js";
 import { seekPlan } from "../src/services/planner/search.js";
 
 const SIZES = [20, 50, 100, 200, 400];
@@ -70,10 +72,15 @@ function blocksProblem(n: number, seed: number): { state: Json; todo: Json[] } {
 
 interface Problem {
   label: string;
+  /** GTPyhop's example domain (ours, in TypeScript, has the same name). */
   domain: string;
+  /** Plan with examples/<jsonDomain>.domain.json instead of the TypeScript domain. */
+  jsonDomain?: string;
   state: Json;
   todo: Json[];
 }
+
+const JSON_SIZES = [20, 100, 400];
 
 function problems(): Problem[] {
   const out: Problem[] = [];
@@ -83,6 +90,7 @@ function problems(): Problem[] {
       const t = domain === "blocks_htn" ? [["achieve", todo[0]!]] as Json[] : todo;
       out.push({ label: `${domain} ${n} blocks`, domain, state, todo: t });
     }
+    if (JSON_SIZES.includes(n)) out.push({ label: `blocks_htn.json ${n} blocks`, domain: "blocks_htn", jsonDomain: "blocks_htn", state, todo: [["achieve", todo[0]!]] as Json[] });
   }
   for (const name of Object.keys(EXAMPLE_DOMAINS)) {
     const golden = JSON.parse(readFileSync(new URL(`../src/services/planner/golden/${name}.json`, import.meta.url), "utf8")) as GtpyhopGolden;
@@ -102,7 +110,9 @@ interface Row {
 }
 
 function runOurs(p: Problem): Row {
-  const domain = EXAMPLE_DOMAINS[p.domain]!();
+  const domain = p.jsonDomain !== undefined
+    ? loadJsonDomain(JSON.parse(readFileSync(new URL(`../src/services/planner/examples/${p.jsonDomain}.domain.json`, import.meta.url), "utf8")))
+    : EXAMPLE_DOMAINS[p.domain]!();
   const state = stateFromGtpyhop(p.state);
   const todo = todoFromGtpyhop(p.todo);
   let reps = 0;

@@ -10,7 +10,7 @@ import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { EnsoulError } from "../../lib/errors.js";
 import { Annotated, Domain, m_split_multigoal, type ActionFn, type EntityRequirement, type TaskArg, type TaskMethodFn, type TimeSpec, type TodoItem } from "./domain.js";
 import type { Assignment, Compiled, Expr } from "./expr/ast.js";
-import { Evaluator, MapRef, truthy, type EvalContext, type FunctionDef, type RValue } from "./expr/evaluate.js";
+import { assign, evaluate, MapRef, truthy, type EvalContext, type FunctionDef, type RValue } from "./expr/evaluate.js";
 import { parseAssignment, parseExpression, type Scope } from "./expr/parser.js";
 import { Multigoal, type Arg, type State, type Value } from "./state.js";
 import { variableFromJson } from "./json_state.js";
@@ -135,7 +135,7 @@ function context(g: Globals, state: State): EvalContext {
 }
 
 function run(ctx: EvalContext, c: Compiled<Expr>, env: RValue[]): RValue {
-  return new Evaluator(ctx, c).eval(c.node, env);
+  return evaluate(ctx, c, env);
 }
 
 function bindLets(ctx: EvalContext, lets: Binding[], env: RValue[]): void {
@@ -209,7 +209,7 @@ function compileAction(g: Globals, name: string, a: JsonAction, where: string): 
     const env = bindArgs(g, "action", name, params.length, slots(), args);
     bindLets(ctx, lets, env);
     if (!holds(ctx, pre, env)) return false;
-    for (const e of effects) new Evaluator(ctx, e).assign(e.node, env);
+    for (const e of effects) assign(ctx, e, env);
     return state;
   };
 }

@@ -301,7 +301,7 @@ class PlanSearch {
   /** Back to the state, plan and timeline of choice point `f`. */
   private restore(f: ChoicePoint): void {
     this.state.undoTo(f.mark);
-    this.plan.length = f.planLength;
+    if (this.plan.length !== f.planLength) this.plan.length = f.planLength;
     if (this.timeline !== null) this.timeline.restore(f.timeline, f.planLength);
   }
 

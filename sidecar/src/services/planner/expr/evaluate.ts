@@ -1,21 +1,24 @@
 /**
- * The evaluator of the expression language: a tree walk over the parsed nodes, with no access to
- * anything but the state, the multigoals and values it is handed, and the domain's constants and
- * functions. Truthiness, `and`/`or` (which return an operand) and comparisons follow Python, since
- * the domains it expresses come from GTPyhop's Python; mixing types in `<` or `+` is an error.
+ * Evaluation of the expression language. Each parsed expression is turned once into a tree of
+ * small JavaScript closures (no `eval`, no `Function`: only closures over the parsed nodes), then
+ * run many times; a closure can only read the state, multigoals and values it is handed and the
+ * domain's constants and functions. Truthiness, `and`/`or` (which return an operand) and
+ * comparisons follow Python, since the domains it expresses come from GTPyhop's Python; mixing
+ * types in `<` or `+` is an error naming the place, the column and the expression.
  *
- * Work is bounded: user function calls nest at most MAX_CALL_DEPTH deep and one evaluation takes
- * at most MAX_STEPS steps, so a hostile domain cannot hang or overflow the planner.
+ * Work is bounded: user function calls nest at most MAX_CALL_DEPTH deep, and calls plus
+ * quantifier steps in one evaluation are at most MAX_STEPS, so a hostile domain cannot hang or
+ * overflow the planner. (An expression itself is at most 4,096 characters.)
  */
 import { EnsoulError } from "../../../lib/errors.js";
 import { Multigoal, SCALAR_ARG, type Arg, type State, type Value } from "../state.js";
-import type { Assignment, Compiled, Expr } from "./ast.js";
+import type { Assignment, BinaryOp, Compiled, Expr } from "./ast.js";
 import { exprError } from "./lexer.js";
 
 export const MAX_CALL_DEPTH = 2000;
 export const MAX_STEPS = 5_000_000;
 
-/** A state variable, constant or multigoal variable used as a whole (for `in`, `find`, indexing). */
+/** A state variable, constant or multigoal variable used as a whole (for `in`, `find`, `len`). */
 export class MapRef {
   constructor(readonly name: string, readonly map: ReadonlyMap<Arg, Value> | undefined) {}
 }
@@ -39,22 +42,13 @@ export interface EvalContext {
   callDepth: number;
 }
 
+type Code = (env: RValue[], ctx: EvalContext) => RValue;
+
 export function truthy(v: RValue): boolean {
   if (v === null || v === undefined || v === false || v === 0 || v === "") return false;
   if (Array.isArray(v)) return v.length > 0;
   if (v instanceof MapRef) return v.map !== undefined && v.map.size > 0;
   return true;
-}
-
-/** Joins the arguments of a multi-argument index (`dist[x, y]` reads argument "x,y"). */
-function argOf(values: RValue[], fail: (m: string) => never): Arg {
-  if (values.length === 1) {
-    const v = values[0];
-    if (typeof v === "string" || typeof v === "number") return v;
-    if (typeof v === "boolean" || v === null) return String(v);
-    return fail(`an argument must be a string or a number, not ${describe(v)}`);
-  }
-  return values.map((v) => (typeof v === "string" || typeof v === "number" ? String(v) : fail(`an argument must be a string or a number, not ${describe(v)}`))).join(",");
 }
 
 function describe(v: RValue): string {
@@ -79,165 +73,304 @@ function equal(a: RValue, b: RValue): boolean {
   return a === b;
 }
 
-function members(v: RValue, fail: (m: string) => never): RValue[] {
-  if (v instanceof MapRef) return v.map === undefined ? [] : Array.from(v.map.keys());
-  if (Array.isArray(v)) return v;
-  return fail(`cannot go through ${describe(v)}; expected a variable or a list`);
+/** One argument: a string or number as it is, true/false/null as their names; else null (an error). */
+function argValue(v: RValue): Arg | null {
+  if (typeof v === "string" || typeof v === "number") return v;
+  if (typeof v === "boolean" || v === null) return String(v);
+  return null;
 }
 
-export class Evaluator {
-  constructor(private readonly ctx: EvalContext, private readonly compiled: Compiled<unknown>) {}
+function steps(ctx: EvalContext, c: Compiled<unknown>): void {
+  if (++ctx.steps > MAX_STEPS) {
+    throw new EnsoulError("RESOURCE_EXHAUSTED", `${c.where}: evaluation took more than ${MAX_STEPS} steps`, { field: c.where });
+  }
+}
+
+/** Turns parsed nodes into closures; `c` is the expression they come from, for error messages. */
+class Compiler {
+  constructor(private readonly c: Compiled<unknown>) {}
 
   private fail(col: number, message: string): never {
-    throw exprError(this.compiled.where, this.compiled.source, col, message);
+    throw exprError(this.c.where, this.c.source, col, message);
   }
 
-  eval(e: Expr, env: RValue[]): RValue {
-    const ctx = this.ctx;
-    if (++ctx.steps > MAX_STEPS) {
-      throw new EnsoulError("RESOURCE_EXHAUSTED", `${this.compiled.where}: evaluation took more than ${MAX_STEPS} steps`, { field: this.compiled.where });
+  /** The argument closure of `var[a]` / `var[a, b]` (joined "a,b"). */
+  private arg(args: Expr[], col: number): (env: RValue[], ctx: EvalContext) => Arg {
+    const codes = args.map((a) => this.expr(a));
+    const fail = () => this.fail(col, "an argument must be a string or a number");
+    if (codes.length === 1) {
+      const one = codes[0]!;
+      return (env, ctx) => argValue(scalar(one(env, ctx))) ?? fail();
     }
+    return (env, ctx) => codes.map((k) => String(argValue(scalar(k(env, ctx))) ?? fail())).join(",");
+  }
+
+  expr(e: Expr): Code {
     switch (e.k) {
-      case "lit":
-        return e.v;
-      case "local":
-        return env[e.slot];
-      case "const":
-        return new MapRef(e.name, ctx.constants.get(e.name));
-      case "svar":
-        return new MapRef(e.name, ctx.state.varMap(e.name));
-      case "index": {
-        const target = this.eval(e.target, env);
-        const args: RValue[] = [];
-        for (const a of e.args) args.push(scalar(this.eval(a, env)));
-        if (target instanceof MapRef) return target.map?.get(argOf(args, (m) => this.fail(e.col, m)));
-        if (Array.isArray(target)) {
-          const i = args[0];
-          if (args.length !== 1 || typeof i !== "number" || !Number.isInteger(i)) this.fail(e.col, "a list index must be one integer");
-          return target[i < 0 ? target.length + i : i];
-        }
-        return this.fail(e.col, `cannot index ${describe(target)}`);
+      case "lit": {
+        const v = e.v;
+        return () => v;
       }
+      case "local": {
+        const slot = e.slot;
+        return (env) => env[slot];
+      }
+      case "const": {
+        const name = e.name;
+        return (_env, ctx) => new MapRef(name, ctx.constants.get(name));
+      }
+      case "svar": {
+        const name = e.name;
+        return (_env, ctx) => new MapRef(name, ctx.state.varMap(name));
+      }
+      case "index":
+        return this.index(e);
       case "field": {
-        const target = this.eval(e.target, env);
-        if (target instanceof Multigoal) return new MapRef(`${target.name}.${e.name}`, target.varMap(e.name));
-        return this.fail(e.col, `.${e.name} needs a multigoal, not ${describe(target)}`);
+        const target = this.expr(e.target);
+        const name = e.name;
+        return (env, ctx) => {
+          const t = target(env, ctx);
+          if (t instanceof Multigoal) return new MapRef(`${t.name}.${name}`, t.varMap(name));
+          return this.fail(e.col, `.${name} needs a multigoal, not ${describe(t)}`);
+        };
       }
       case "call":
-        return this.call(e, env);
-      case "not":
-        return !truthy(scalar(this.eval(e.e, env)));
+        return this.call(e);
+      case "not": {
+        const a = this.expr(e.e);
+        return (env, ctx) => !truthy(scalar(a(env, ctx)));
+      }
       case "neg": {
-        const v = scalar(this.eval(e.e, env));
-        if (typeof v !== "number") this.fail(e.col, `cannot negate ${describe(v)}`);
-        return -v;
+        const a = this.expr(e.e);
+        return (env, ctx) => {
+          const v = scalar(a(env, ctx));
+          return typeof v === "number" ? -v : this.fail(e.col, `cannot negate ${describe(v)}`);
+        };
       }
       case "and": {
-        const a = scalar(this.eval(e.a, env));
-        return truthy(a) ? scalar(this.eval(e.b, env)) : a;
+        const a = this.expr(e.a);
+        const b = this.expr(e.b);
+        return (env, ctx) => {
+          const x = scalar(a(env, ctx));
+          return truthy(x) ? scalar(b(env, ctx)) : x;
+        };
       }
       case "or": {
-        const a = scalar(this.eval(e.a, env));
-        return truthy(a) ? a : scalar(this.eval(e.b, env));
+        const a = this.expr(e.a);
+        const b = this.expr(e.b);
+        return (env, ctx) => {
+          const x = scalar(a(env, ctx));
+          return truthy(x) ? x : scalar(b(env, ctx));
+        };
       }
-      case "if":
-        return truthy(scalar(this.eval(e.c, env))) ? this.eval(e.a, env) : this.eval(e.b, env);
-      case "list":
-        return e.items.map((x) => scalar(this.eval(x, env)));
+      case "if": {
+        const c = this.expr(e.c);
+        const a = this.expr(e.a);
+        const b = this.expr(e.b);
+        return (env, ctx) => (truthy(scalar(c(env, ctx))) ? a(env, ctx) : b(env, ctx));
+      }
+      case "list": {
+        if (e.items.every((x) => x.k === "lit")) {
+          const values = e.items.map((x) => (x as { v: Value }).v);
+          return () => values.slice();
+        }
+        const codes = e.items.map((x) => this.expr(x));
+        return (env, ctx) => codes.map((k) => scalar(k(env, ctx)));
+      }
       case "find":
       case "some":
-      case "every": {
-        const src = members(this.eval(e.src, env), (m) => this.fail(e.col, m));
-        for (const x of src) {
-          env[e.slot] = x;
-          const ok = truthy(scalar(this.eval(e.cond, env)));
-          if (e.k === "find" && ok) return x;
-          if (e.k === "some" && ok) return true;
-          if (e.k === "every" && !ok) return false;
-        }
-        return e.k === "find" ? null : e.k === "every";
-      }
+      case "every":
+        return this.quantifier(e);
       case "bin":
-        return this.binary(e, env);
+        return this.binary(e.op, e.a, e.b, e.col);
     }
   }
 
-  private binary(e: Extract<Expr, { k: "bin" }>, env: RValue[]): RValue {
-    const a = e.op === "in" || e.op === "not in" ? scalar(this.eval(e.a, env)) : scalar(this.eval(e.a, env));
-    const rawB = this.eval(e.b, env);
-    if (e.op === "in" || e.op === "not in") {
-      let found: boolean;
-      if (rawB instanceof MapRef) {
-        found = (typeof a === "string" || typeof a === "number") && rawB.map !== undefined && rawB.map.has(a);
-      } else if (Array.isArray(rawB)) {
-        found = rawB.some((x) => equal(x, a));
-      } else {
-        return this.fail(e.col, `'in' needs a variable or a list on its right, not ${describe(rawB)}`);
-      }
-      return e.op === "in" ? found : !found;
+  private index(e: Extract<Expr, { k: "index" }>): Code {
+    const arg = this.arg(e.args, e.col);
+    const t = e.target;
+    // The common case, `var[arg]` on a state variable or constant, reads the map directly.
+    if (t.k === "svar") {
+      const name = t.name;
+      return (env, ctx) => {
+        const k = arg(env, ctx);
+        return ctx.state.varMap(name)?.get(k);
+      };
     }
-    const b = scalar(rawB);
-    switch (e.op) {
+    if (t.k === "const") {
+      const name = t.name;
+      return (env, ctx) => {
+        const k = arg(env, ctx);
+        return ctx.constants.get(name)?.get(k);
+      };
+    }
+    const target = this.expr(t);
+    const first = this.expr(e.args[0]!);
+    return (env, ctx) => {
+      const v = target(env, ctx);
+      if (v instanceof MapRef) {
+        const k = arg(env, ctx);
+        return v.map?.get(k);
+      }
+      if (Array.isArray(v)) {
+        const i = scalar(first(env, ctx));
+        if (e.args.length !== 1 || typeof i !== "number" || !Number.isInteger(i)) this.fail(e.col, "a list index must be one integer");
+        return v[i < 0 ? v.length + i : i];
+      }
+      return this.fail(e.col, `cannot index ${describe(v)}`);
+    };
+  }
+
+  private quantifier(e: Extract<Expr, { k: "find" | "some" | "every" }>): Code {
+    const src = this.expr(e.src);
+    const cond = this.expr(e.cond);
+    const slot = e.slot;
+    const kind = e.k;
+    return (env, ctx) => {
+      const from = src(env, ctx);
+      let items: Iterable<RValue>;
+      if (from instanceof MapRef) items = from.map === undefined ? [] : from.map.keys();
+      else if (Array.isArray(from)) items = from;
+      else return this.fail(e.col, `cannot go through ${describe(from)}; expected a variable or a list`);
+      for (const x of items) {
+        steps(ctx, this.c);
+        env[slot] = x;
+        const ok = truthy(scalar(cond(env, ctx)));
+        if (kind === "find" && ok) return x;
+        if (kind === "some" && ok) return true;
+        if (kind === "every" && !ok) return false;
+      }
+      return kind === "find" ? null : kind === "every";
+    };
+  }
+
+  private call(e: Extract<Expr, { k: "call" }>): Code {
+    const codes = e.args.map((a) => this.expr(a));
+    const name = e.fn;
+    if (name === "len") {
+      const a = codes[0]!;
+      return (env, ctx) => {
+        const v = a(env, ctx);
+        if (v instanceof MapRef) return v.map?.size ?? 0;
+        if (Array.isArray(v) || typeof v === "string") return v.length;
+        return this.fail(e.col, `len needs a variable, list or string, not ${describe(v)}`);
+      };
+    }
+    if (name === "keys") {
+      const a = codes[0]!;
+      return (env, ctx) => {
+        const v = a(env, ctx);
+        if (v instanceof MapRef) return v.map === undefined ? [] : Array.from(v.map.keys());
+        if (Array.isArray(v)) return v;
+        return this.fail(e.col, `keys needs a variable or a list, not ${describe(v)}`);
+      };
+    }
+    const c = this.c;
+    return (env, ctx) => {
+      const f = ctx.functions.get(name)!;
+      const frame: RValue[] = new Array(f.slots);
+      for (let i = 0; i < codes.length; i++) frame[i] = codes[i]!(env, ctx);
+      steps(ctx, c);
+      if (++ctx.callDepth > MAX_CALL_DEPTH) {
+        throw new EnsoulError("RESOURCE_EXHAUSTED", `${c.where}: calls to ${name} nest deeper than ${MAX_CALL_DEPTH}`, { field: c.where });
+      }
+      try {
+        return codeOf(f.body)(frame, ctx);
+      } catch (err) {
+        // The JS stack can run out before MAX_CALL_DEPTH when the caller is already deep.
+        if (err instanceof RangeError) {
+          throw new EnsoulError("RESOURCE_EXHAUSTED", `${c.where}: calls to ${name} nest too deep for the stack`, { field: c.where });
+        }
+        throw err;
+      } finally {
+        ctx.callDepth--;
+      }
+    };
+  }
+
+  private binary(op: BinaryOp, ea: Expr, eb: Expr, col: number): Code {
+    const a = this.expr(ea);
+    const b = this.expr(eb);
+    switch (op) {
+      case "in":
+      case "not in": {
+        const negate = op === "not in";
+        return (env, ctx) => {
+          const x = scalar(a(env, ctx));
+          const set = b(env, ctx);
+          let found: boolean;
+          if (set instanceof MapRef) found = (typeof x === "string" || typeof x === "number") && set.map !== undefined && set.map.has(x);
+          else if (Array.isArray(set)) found = set.some((y) => equal(y, x));
+          else return this.fail(col, `'in' needs a variable or a list on its right, not ${describe(set)}`);
+          return found !== negate;
+        };
+      }
       case "==":
-        return equal(a, b);
+        return (env, ctx) => equal(a(env, ctx), b(env, ctx));
       case "!=":
-        return !equal(a, b);
+        return (env, ctx) => !equal(a(env, ctx), b(env, ctx));
       case "<":
       case "<=":
       case ">":
-      case ">=": {
-        if (!((typeof a === "number" && typeof b === "number") || (typeof a === "string" && typeof b === "string"))) {
-          this.fail(e.col, `cannot compare ${describe(a)} ${e.op} ${describe(b)}`);
-        }
-        return e.op === "<" ? a < b : e.op === "<=" ? a <= b : e.op === ">" ? a > b : a >= b;
-      }
+      case ">=":
+        return (env, ctx) => {
+          const x = scalar(a(env, ctx));
+          const y = scalar(b(env, ctx));
+          if (!((typeof x === "number" && typeof y === "number") || (typeof x === "string" && typeof y === "string"))) {
+            return this.fail(col, `cannot compare ${describe(x)} ${op} ${describe(y)}`);
+          }
+          return op === "<" ? x < y : op === "<=" ? x <= y : op === ">" ? x > y : x >= y;
+        };
       case "+":
-        if (typeof a === "number" && typeof b === "number") return a + b;
-        if (typeof a === "string" && typeof b === "string") return a + b;
-        return this.fail(e.col, `cannot add ${describe(a)} and ${describe(b)}`);
-      default: {
-        if (typeof a !== "number" || typeof b !== "number") this.fail(e.col, `${e.op} needs two numbers, not ${describe(a)} and ${describe(b)}`);
-        if ((e.op === "/" || e.op === "%") && b === 0) this.fail(e.col, "division by zero");
-        return e.op === "-" ? a - b : e.op === "*" ? a * b : e.op === "/" ? a / b : a - Math.floor(a / b) * b;
-      }
+        return (env, ctx) => {
+          const x = scalar(a(env, ctx));
+          const y = scalar(b(env, ctx));
+          if (typeof x === "number" && typeof y === "number") return x + y;
+          if (typeof x === "string" && typeof y === "string") return x + y;
+          return this.fail(col, `cannot add ${describe(x)} and ${describe(y)}`);
+        };
+      default:
+        return (env, ctx) => {
+          const x = scalar(a(env, ctx));
+          const y = scalar(b(env, ctx));
+          if (typeof x !== "number" || typeof y !== "number") return this.fail(col, `${op} needs two numbers, not ${describe(x)} and ${describe(y)}`);
+          if ((op === "/" || op === "%") && y === 0) return this.fail(col, "division by zero");
+          return op === "-" ? x - y : op === "*" ? x * y : op === "/" ? x / y : x - Math.floor(x / y) * y;
+        };
     }
   }
 
-  private call(e: Extract<Expr, { k: "call" }>, env: RValue[]): RValue {
-    const args = e.args.map((a) => this.eval(a, env));
-    if (e.fn === "len") {
-      const v = args[0];
-      if (v instanceof MapRef) return v.map?.size ?? 0;
-      if (Array.isArray(v) || typeof v === "string") return v.length;
-      return this.fail(e.col, `len needs a variable, list or string, not ${describe(v)}`);
-    }
-    if (e.fn === "keys") return members(args[0], (m) => this.fail(e.col, m));
-    const f = this.ctx.functions.get(e.fn)!;
-    if (++this.ctx.callDepth > MAX_CALL_DEPTH) {
-      throw new EnsoulError("RESOURCE_EXHAUSTED", `${this.compiled.where}: calls to ${e.fn} nest deeper than ${MAX_CALL_DEPTH}`, { field: this.compiled.where });
-    }
-    try {
-      const frame: RValue[] = new Array(f.slots);
-      for (let i = 0; i < args.length; i++) frame[i] = args[i];
-      return new Evaluator(this.ctx, f.body).eval(f.body.node, frame);
-    } catch (err) {
-      // The JS stack can run out before MAX_CALL_DEPTH when the caller is already deep.
-      if (err instanceof RangeError) {
-        throw new EnsoulError("RESOURCE_EXHAUSTED", `${this.compiled.where}: calls to ${e.fn} nest too deep for the stack`, { field: this.compiled.where });
+  assignment(a: Assignment): (env: RValue[], ctx: EvalContext) => void {
+    const value = this.expr(a.value);
+    const arg = a.args.length === 0 ? null : this.arg(a.args, a.col);
+    const name = a.varName;
+    return (env, ctx) => {
+      const v = scalar(value(env, ctx));
+      if (!(v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean")) {
+        this.fail(a.value.col, `a state variable holds a string, number, boolean or null, not ${describe(v)}`);
       }
-      throw err;
-    } finally {
-      this.ctx.callDepth--;
-    }
+      ctx.state.set(name, arg === null ? SCALAR_ARG : arg(env, ctx), v);
+    };
   }
+}
 
-  /** Performs an effect on the context's state. */
-  assign(a: Assignment, env: RValue[]): void {
-    const value = scalar(this.eval(a.value, env));
-    if (!(value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean")) {
-      this.fail(a.value.col, `a state variable holds a string, number, boolean or null, not ${describe(value)}`);
-    }
-    const arg = a.args.length === 0 ? SCALAR_ARG : argOf(a.args.map((x) => scalar(this.eval(x, env))), (m) => this.fail(a.col, m));
-    this.ctx.state.set(a.varName, arg, value);
-  }
+const codes = new WeakMap<Compiled<Expr>, Code>();
+const assignments = new WeakMap<Compiled<Assignment>, (env: RValue[], ctx: EvalContext) => void>();
+
+function codeOf(c: Compiled<Expr>): Code {
+  let code = codes.get(c);
+  if (code === undefined) codes.set(c, (code = new Compiler(c).expr(c.node)));
+  return code;
+}
+
+/** Evaluates a parsed expression in `ctx` with local values `env`. */
+export function evaluate(ctx: EvalContext, c: Compiled<Expr>, env: RValue[]): RValue {
+  return codeOf(c)(env, ctx);
+}
+
+/** Performs a parsed effect on `ctx.state`. */
+export function assign(ctx: EvalContext, c: Compiled<Assignment>, env: RValue[]): void {
+  let code = assignments.get(c);
+  if (code === undefined) assignments.set(c, (code = new Compiler(c).assignment(c.node)));
+  code(env, ctx);
 }
