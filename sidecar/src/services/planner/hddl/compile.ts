@@ -16,6 +16,8 @@ import type { Action, Effect, Formula, HddlDomain, HddlProblem, Method, Param, T
 export const ENTER = "__enter";
 export const EXIT = "__exit";
 export const GOAL = "__goal";
+/** The method that binds the variables of an initial task network with parameters. */
+export const TOP = "__top";
 /** The state variable counting open decompositions (a scalar variable, argument ""). */
 const NESTING = "__nesting";
 
@@ -332,11 +334,21 @@ export function compileHddl(d: HddlDomain, p: HddlProblem, maxNesting = Infinity
   }
 
   const state = initial();
-  const todo: TodoItem[] = p.tasks.map((t) => {
-    if (t.args.some(isVar)) throw new EnsoulError("INVALID_ARGUMENT", `the initial task (${t.name} ...) has variables`, { field: "problem" });
+  const params = new Set(p.htnParams.map((x) => x.name));
+  for (const t of p.tasks) {
+    const unbound = t.args.find((a) => isVar(a) && !params.has(a));
+    if (unbound !== undefined) throw new EnsoulError("INVALID_ARGUMENT", `the initial task (${t.name} ...) uses ${unbound}, not a parameter of the task network`, { field: "problem" });
     if (!d.tasks.has(t.name) && !d.actions.has(t.name)) throw new EnsoulError("INVALID_ARGUMENT", `the initial task ${t.name} is not declared in domain ${d.name}`, { field: "problem" });
-    return [t.name, ...t.args] as Task;
-  });
+  }
+  let todo: TodoItem[];
+  if (p.htnParams.length === 0) {
+    todo = p.tasks.map((t) => [t.name, ...t.args] as Task);
+  } else {
+    // A task network with parameters is one more method, whose bindings the search tries in turn.
+    const top: Method = { name: TOP, params: p.htnParams, task: { name: TOP, args: [] }, pre: { k: "true" }, subtasks: p.tasks };
+    domain.declareTaskMethods(TOP, { name: TOP, fn: methodFn(logic, universe, top) });
+    todo = [[TOP]];
+  }
   if (p.goal.k !== "true") {
     const goal = p.goal;
     domain.declareActions({ name: GOAL, fn: (state: State) => (logic.holds(goal, new Map(), new Map(), state) ? state : false) });

@@ -13,7 +13,7 @@
  */
 import { EnsoulError } from "../../../lib/errors.js";
 import type { Plan } from "../domain.js";
-import { ENTER, EXIT, GOAL } from "./compile.js";
+import { ENTER, EXIT, GOAL, TOP } from "./compile.js";
 
 export interface DecompositionNode {
   id: number;
@@ -39,10 +39,14 @@ export function decomposition(plan: Plan): Decomposition {
   let actionId = 0;
   const root: number[] = [];
   const stack: DecompositionNode[] = [];
+  // The task network's own binding method (TOP) is no task: its children are the root's.
+  const top: DecompositionNode = { id: -1, task: [], method: TOP, children: root };
   for (const step of plan) {
     const name = step[0];
     if (name === GOAL) continue;
-    if (name === ENTER) {
+    if (name === ENTER && step[1] === TOP) {
+      stack.push(top);
+    } else if (name === ENTER) {
       const node: DecompositionNode = { id: nextId++, task: step.slice(2).map(String), method: String(step[1]), children: [] };
       (stack.length > 0 ? stack[stack.length - 1]!.children : root).push(node.id);
       nodes.set(node.id, node);

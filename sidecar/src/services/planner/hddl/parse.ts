@@ -63,8 +63,10 @@ export interface HddlProblem {
   name: string;
   domain: string;
   objects: Map<string, string>;
-  /** The initial task network, in order. */
+  /** The initial task network, in order; its arguments may use `htnParams`. */
   tasks: TaskRef[];
+  /** Variables of the initial task network (bound by the planner, like a method's parameters). */
+  htnParams: Param[];
   init: Array<{ pred: string; args: string[] }>;
   goal: Formula;
 }
@@ -315,7 +317,7 @@ export function parseDomain(source: string, file = "domain.hddl"): HddlDomain {
 export function parseProblem(source: string, file = "problem.hddl"): HddlProblem {
   const r = new Reader(file);
   const { l, name } = definition(parseSExprs(source, file), file, "problem");
-  const p: HddlProblem = { name, domain: "", objects: new Map(), tasks: [], init: [], goal: { k: "true" } };
+  const p: HddlProblem = { name, domain: "", objects: new Map(), tasks: [], htnParams: [], init: [], goal: { k: "true" } };
   for (const part of l.list.slice(2)) {
     const pl = r.list(part, "a problem section", l);
     const key = r.atom(pl.list[0], "a section keyword", pl);
@@ -331,7 +333,7 @@ export function parseProblem(source: string, file = "problem.hddl"): HddlProblem
         break;
       case ":htn": {
         const s = r.sections(pl, 1);
-        if (s.has(":parameters") && r.list(s.get(":parameters"), "parameters", pl).list.length > 0) r.fail(pl, "an initial task network with parameters is not supported");
+        if (s.has(":parameters")) p.htnParams = r.typedList(r.list(s.get(":parameters"), "parameters", pl).list, pl, true);
         p.tasks = r.subtasks(s, pl);
         break;
       }

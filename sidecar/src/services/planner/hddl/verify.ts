@@ -126,7 +126,17 @@ export function verifyHddlPlan(d: HddlDomain, p: HddlProblem, plan: Decompositio
     node.children.forEach((c) => visit(c, null));
   };
   if (plan.root.length !== p.tasks.length) problems.push(`root has ${plan.root.length} tasks, the problem ${p.tasks.length}`);
-  plan.root.forEach((id, i) => visit(id, p.tasks[i] ?? null));
+  // The root tasks must be the task network's, under one binding of its parameters.
+  const topTypes = withTypes(new Map(), p.htnParams);
+  const topEnv: Env = new Map();
+  plan.root.forEach((id, i) => {
+    const t = p.tasks[i];
+    const node = plan.nodes.get(id);
+    if (t !== undefined && node !== undefined && !(node.task[0] === t.name && unify(t.args, node.task.slice(1), topEnv, logic, topTypes))) {
+      problems.push(`root task ${i} is (${node.task.join(" ")}), which does not match the problem's (${t.name} ${t.args.join(" ")})`);
+    }
+    visit(id, null);
+  });
   if (nextLeaf !== plan.actions.length) problems.push(`the decomposition reaches ${nextLeaf} of ${plan.actions.length} actions`);
   for (const id of plan.nodes.keys()) if (!used.has(id)) problems.push(`node ${id} is not in the decomposition`);
   return problems;
