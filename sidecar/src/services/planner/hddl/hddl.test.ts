@@ -83,12 +83,12 @@ const SOLVED = [
   "Robot", "Rover-GTOHP", "Satellite-GTOHP", "Snake", "Towers", "Transport", "Woodworking",
 ];
 /** Where the first problem (sorted by name) is not the one to test. */
-const PROBLEM: Record<string, string> = { Woodworking: "01--p01-complete.hddl" };
+const IPC_PROBLEM: Record<string, string> = { Woodworking: "01--p01-complete.hddl" };
 describe.skipIf(IPC === undefined || !existsSync(join(IPC, "total-order")))("IPC 2020 total-order domains", () => {
   for (const name of SOLVED) {
-    it(`solves ${PROBLEM[name] ?? "the first problem"} of ${name} with a plan our verifier accepts`, () => {
+    it(`solves ${IPC_PROBLEM[name] ?? "the first problem"} of ${name} with a plan our verifier accepts`, () => {
       const dir = join(IPC!, "total-order", name);
-      const problem = PROBLEM[name] ?? readdirSync(dir).filter((f) => f.endsWith(".hddl") && !f.includes("domain")).sort()[0]!;
+      const problem = IPC_PROBLEM[name] ?? readdirSync(dir).filter((f) => f.endsWith(".hddl") && !f.includes("domain")).sort()[0]!;
       const domainFile = existsSync(join(dir, problem.replace(".hddl", "-domain.hddl"))) ? problem.replace(".hddl", "-domain.hddl") : "domain.hddl";
       const ds = readFileSync(join(dir, domainFile), "utf8");
       const ps = readFileSync(join(dir, problem), "utf8");
