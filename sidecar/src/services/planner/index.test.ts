@@ -16,6 +16,15 @@ describe("createPlanner", () => {
     ]);
   });
 
+  it("registers a JSON domain and plans in wire form", () => {
+    const planner = createPlanner();
+    planner.putJsonDomain("travel", JSON.parse(readFileSync(new URL("./examples/simple_htn.domain.json", import.meta.url), "utf8")));
+    const o = planner.planJson("travel", { loc: { alice: "home_a", taxi1: "park" }, cash: { alice: 20 }, owe: { alice: 0 } }, [["travel", "alice", "park"]], { planId: "p1" });
+    expect(o.planId).toBe("p1");
+    expect(o.plan).toEqual([["call_taxi", "alice", "home_a"], ["ride_taxi", "alice", "park"], ["pay_driver", "alice", "park"]]);
+    expect(() => planner.planJson("travel", "not a state", [])).toThrowError(/state must be an object/);
+  });
+
   it("answers NOT_FOUND for a domain never registered", () => {
     try {
       createPlanner().plan("nope", state(), []);

@@ -14,11 +14,15 @@
  */
 import { EnsoulError } from "../../lib/errors.js";
 import type { Domain, Plan, TodoItem } from "./domain.js";
+import { loadJsonDomain } from "./json_domain.js";
+import { planToJson, stateFromJson, todoFromJson } from "./json_state.js";
 import { runLazyLookahead, type LookaheadOptions, type LookaheadOutcome } from "./lookahead.js";
 import { seekPlan, type PlanOutcome, type SearchOptions } from "./search.js";
-import type { State } from "./state.js";
+import type { State, Value } from "./state.js";
+import type { StepInfo } from "./timeline.js";
+import type { TraceEvent } from "./trace.js";
 
-export { Annotated, Domain, m_split_multigoal, goalToString } from "./domain.js";
+export { Alternatives, Annotated, Domain, m_split_multigoal, goalToString } from "./domain.js";
 export type { ActionFn, EntityRequirement, MultigoalMethodFn, Named, Plan, Refinement, Task, TaskArg, TaskMethodFn, TimeSpec, TodoItem, UnigoalMethodFn } from "./domain.js";
 export * as entities from "./entities.js";
 export { loadJsonDomain } from "./json_domain.js";
@@ -31,8 +35,8 @@ export type { PlanOutcome, SearchOptions, StepInfo } from "./search.js";
 export { defaultActor, runLazyLookahead } from "./lookahead.js";
 export { runLazyRefineahead } from "./refineahead.js";
 export type { RefineaheadOptions, RefineaheadOutcome, RefinementNode } from "./refineahead.js";
-export { planHddl } from "./hddl/index.js";
-export type { HddlPlanResult } from "./hddl/index.js";
+export { parseIpcPlan, planHddl, verifyHddlPlan } from "./hddl/index.js";
+export type { Decomposition, HddlPlanResult } from "./hddl/index.js";
 export type { Actor, LookaheadOptions, LookaheadOutcome } from "./lookahead.js";
 export { itemToString } from "./trace.js";
 export type { TraceEvent, VerboseLevel } from "./trace.js";
@@ -62,6 +66,20 @@ export interface Planner {
   /** GTPyhop's find_plan: the plan or false. */
   findPlan(domain: string | Domain, state: State, todo: readonly TodoItem[], options?: SearchOptions): Plan | false;
   runLazyLookahead(domain: string | Domain, state: State, todo: readonly TodoItem[], options?: LookaheadOptions): Promise<LookaheadOutcome>;
+  /** Validates a JSON domain document (shared-schema/json/domain.schema.json) and registers it under `id`. */
+  putJsonDomain(id: string, doc: unknown): Domain;
+  /** Plans with everything in wire form: state and todo as JSON in, the plan as JSON out. */
+  planJson(domain: string, state: unknown, todo: unknown, options?: SearchOptions): JsonPlanOutcome;
+}
+
+/** A plan outcome in wire form. */
+export interface JsonPlanOutcome {
+  planId: string;
+  plan: Value[][] | false;
+  steps: Array<StepInfo | null> | null;
+  expansions: number;
+  elapsedMs: number;
+  trace: TraceEvent[];
 }
 
 function clampOptions<T extends SearchOptions>(options: T, limits: PlannerLimits): T {
@@ -101,5 +119,14 @@ export function createPlanner(limits: Partial<PlannerLimits> = {}): Planner {
     plan: (d, state, todo, options = {}) => seekPlan(resolve(d), state, todo, clampOptions(options, bounds)),
     findPlan: (d, state, todo, options = {}) => seekPlan(resolve(d), state, todo, clampOptions(options, bounds)).plan,
     runLazyLookahead: (d, state, todo, options = {}) => runLazyLookahead(resolve(d), state, todo, clampOptions(options, bounds)),
+    putJsonDomain(id, doc) {
+      const domain = loadJsonDomain(doc);
+      this.putDomain(id, domain);
+      return domain;
+    },
+    planJson(d, state, todo, options = {}) {
+      const o = seekPlan(resolve(d), stateFromJson(state), todoFromJson(todo), clampOptions(options, bounds));
+      return { planId: o.planId, plan: o.plan === false ? false : planToJson(o.plan), steps: o.steps, expansions: o.expansions, elapsedMs: o.elapsedMs, trace: o.trace };
+    },
   };
 }

@@ -15,6 +15,9 @@
  * todo list is a linked list (prepending subtasks costs their number, not the list's length), the
  * plan an array truncated on backtracking, and the state is one working copy with an undo log
  * (see state.ts): backtracking to a choice point undoes the writes made since it.
+ *
+ * Beyond GTPyhop: a method may return `Alternatives` (several refinements, tried lazily before
+ * its next method), and `Annotated` items carry timing and entity requirements (timeline.ts).
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -47,7 +50,6 @@ export interface SearchOptions {
   /** Most time points the temporal network may hold (default 2,048; it costs O(n²) memory). */
   maxTimePoints?: number;
 }
-
 
 export interface PlanOutcome {
   planId: string;
@@ -92,7 +94,6 @@ class ScopeEnd {
 }
 
 type Item = TodoItem | Verification | ScopeEnd;
-
 
 /** A cell of the todo list; lists share their tails. */
 interface TodoNode {
