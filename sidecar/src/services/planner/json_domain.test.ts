@@ -23,7 +23,10 @@ function loadError(doc: unknown): EnsoulError {
 const tiny = (action: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ name: "tiny", actions: { act: { params: ["x"], ...action } }, ...extra });
 
 describe("JSON domains give GTPyhop's plans", () => {
-  for (const [file, golden] of [["blocks_htn.domain.json", "blocks_htn"], ["simple_htn.domain.json", "simple_htn"]] as const) {
+  for (const [file, golden] of [
+    ["blocks_htn.domain.json", "blocks_htn"], ["blocks_gtn.domain.json", "blocks_gtn"],
+    ["simple_htn.domain.json", "simple_htn"], ["simple_hgn.domain.json", "simple_hgn"],
+  ] as const) {
     const domain = loadJsonDomain(read(`./examples/${file}`));
     const calls = (read(`./golden/${golden}.json`) as GtpyhopGolden).calls;
     calls.forEach((call, i) => {
