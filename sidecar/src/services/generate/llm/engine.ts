@@ -8,38 +8,19 @@
  * no longer would, the completion is written as is (without running the model), so every
  * generation ends with a complete document within `maxTokens`.
  */
-import { EnsoulError } from "../../../lib/errors.js";
-import type { Character, CharacterField } from "../character.js";
+import type { CharacterField } from "../character.js";
 import type { CharacterRequest } from "../request.js";
-import { validateCharacter } from "../schema.js";
-import { throwIfCancelled, TopLevelFieldReader, type GenerateDelta } from "../stream.js";
+import { throwIfCancelled, type GenerateDelta } from "../stream.js";
 import { characterGrammar } from "./character_grammar.js";
-import { advanceText, completionPieces, DONE, startState, type Frame } from "./constraint/automaton.js";
 import { literalTrie, type GrammarNode, type ObjectNode } from "./constraint/grammar.js";
-import { MaskBuilder, TokenTrie } from "./constraint/mask.js";
+import { TokenTrie } from "./constraint/mask.js";
 import { KvSequence } from "./decode.js";
+import { Lane, type GenerationStats, type LaneVocabulary } from "./lane.js";
 import type { LoadedModel } from "./model.js";
-import { checkSampling, DEFAULT_SAMPLING, TokenSampler, type SamplingOptions } from "./sampler.js";
+import { checkSampling, DEFAULT_SAMPLING, type SamplingOptions } from "./sampler.js";
 import type { ChatMessage, QwenTokenizer } from "./tokenizer.js";
 
-/** What one generation measured (the bench and logs read it). */
-export interface GenerationStats {
-  promptTokens: number;
-  /** Tokens chosen by sampling. */
-  sampledTokens: number;
-  /** Their ids, in order (a bench replays them through a bare session.run loop). */
-  sampledIds: number[];
-  /** Decode steps run on the model (after the prompt). */
-  modelSteps: number;
-  /** Tokens of the forced completion (no model step). */
-  forcedTokens: number;
-  timeToFirstTokenMs: number;
-  prefillMs: number;
-  modelMs: number;
-  maskMs: number;
-  sampleMs: number;
-  totalMs: number;
-}
+export type { GenerationStats } from "./lane.js";
 
 export interface EngineGenerateOptions {
   signal?: AbortSignal;
@@ -56,6 +37,13 @@ const SYSTEM_PROMPT =
   "reactions), appearance (heightM, build, body proportions near 1, #rrggbb colours), equipment.";
 
 const PROMPT_CACHE_SIZE = 4;
+
+/** A generation waiting for, or running in, the model. */
+interface Job {
+  request: CharacterRequest;
+  sampling: SamplingOptions;
+  options: EngineGenerateOptions;
+}
 
 /** The request's hints as constraints: a hinted field can only be written as the hint. */
 const HINTED: readonly (keyof CharacterRequest & CharacterField)[] = ["name", "pronouns", "species", "role", "level"];
@@ -143,79 +131,39 @@ export class LlmEngine {
     }
   }
 
+  private vocabulary(): LaneVocabulary {
+    return { texts: this.texts, trie: this.trie, vocabSize: this.model.shape.vocabSize, tokensOf: (piece) => this.tokensOf(piece) };
+  }
+
+  /** Prefills `job`'s prompt (or forks it from the cache) and makes its lane. */
+  private async startJob(job: Job, started: number): Promise<{ lane: Lane; sequence: KvSequence; logits: Float32Array }> {
+    throwIfCancelled(job.options.signal);
+    const prompt = this.promptTokens(job.request);
+    const { sequence, logits } = await this.prefilled(prompt, prompt.length + job.options.maxTokens + 1);
+    const lane = new Lane(this.vocabulary(), this.grammarFor(job.request), job.sampling, job.options.maxTokens, started);
+    lane.stats.promptTokens = prompt.length;
+    lane.stats.prefillMs = performance.now() - started;
+    return { lane, sequence, logits };
+  }
+
   private async *run(request: CharacterRequest, sampling: SamplingOptions, options: EngineGenerateOptions): AsyncGenerator<GenerateDelta> {
     const started = performance.now();
-    const stats: GenerationStats = {
-      promptTokens: 0,
-      sampledTokens: 0,
-      sampledIds: [],
-      modelSteps: 0,
-      forcedTokens: 0,
-      timeToFirstTokenMs: 0,
-      prefillMs: 0,
-      modelMs: 0,
-      maskMs: 0,
-      sampleMs: 0,
-      totalMs: 0,
-    };
-    throwIfCancelled(options.signal);
-    const prompt = this.promptTokens(request);
-    stats.promptTokens = prompt.length;
-    const maxTokens = options.maxTokens;
-    const { sequence, logits: first } = await this.prefilled(prompt, prompt.length + maxTokens + 1);
-    stats.prefillMs = performance.now() - started;
+    const { lane, sequence, logits: first } = await this.startJob({ request, sampling, options }, started);
     let logits = first;
-    const masks = new MaskBuilder(this.trie);
-    const sampler = new TokenSampler(this.model.shape.vocabSize, sampling);
-    const fields = new TopLevelFieldReader();
-    let state: Frame = startState(this.grammarFor(request));
-    let text = "";
-    const emit = function* (piece: string): Generator<GenerateDelta> {
-      if (stats.timeToFirstTokenMs === 0) stats.timeToFirstTokenMs = performance.now() - started;
-      text += piece;
-      yield { type: "text", text: piece };
-      for (const done of fields.push(piece)) yield { type: "field", ...done };
-    };
-    for (let step = 0; state !== DONE; step++) {
+    const out: GenerateDelta[] = [];
+    for (;;) {
       throwIfCancelled(options.signal);
-      let t = performance.now();
-      const pieces = completionPieces(state);
-      let needed = 0;
-      for (const piece of pieces) needed += this.tokensOf(piece).length;
-      const count = needed < maxTokens - step ? masks.build(state) : 0;
-      stats.maskMs += performance.now() - t;
-      if (count === 0) {
-        // The budget is down to the shortest completion (or, defensively, nothing fits): write it.
-        for (const piece of pieces) {
-          stats.forcedTokens += this.tokensOf(piece).length;
-          yield* emit(piece);
-        }
-        state = advanceText(state, pieces.join("")) ?? state;
-        break;
-      }
-      t = performance.now();
-      const id = sampler.sample(logits, masks.ids, count);
-      sampler.observe(id);
-      stats.sampleMs += performance.now() - t;
-      stats.sampledTokens++;
-      stats.sampledIds.push(id);
-      const piece = this.texts[id]!;
-      state = advanceText(state, piece)!;
-      yield* emit(piece);
-      if (state === DONE) break;
-      t = performance.now();
+      out.length = 0;
+      const id = lane.next(logits, out);
+      yield* out;
+      if (id < 0) break;
+      const t = performance.now();
       logits = await sequence.step(id);
-      stats.modelMs += performance.now() - t;
-      stats.modelSteps++;
+      lane.stats.modelMs += performance.now() - t;
+      lane.stats.modelSteps++;
     }
-    let character: Character;
-    try {
-      character = validateCharacter(JSON.parse(text));
-    } catch (error) {
-      throw new EnsoulError("INTERNAL", `the constrained decoder wrote an invalid character: ${(error as Error).message}`, { cause: error });
-    }
-    stats.totalMs = performance.now() - started;
-    options.onStats?.(stats);
+    const character = lane.finish();
+    options.onStats?.(lane.stats);
     yield { type: "done", character };
   }
 }
