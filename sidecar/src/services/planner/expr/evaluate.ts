@@ -105,6 +105,31 @@ class Compiler {
     return (env, ctx) => codes.map((k) => String(argValue(scalar(k(env, ctx))) ?? fail())).join(",");
   }
 
+  /**
+   * For a node that names a whole map (a state variable, a constant, `goal.var`), a closure that
+   * returns the map itself, so `x in v`, `v[x]` and `find x in v` allocate nothing; else null.
+   */
+  private mapOf(e: Expr): ((env: RValue[], ctx: EvalContext) => ReadonlyMap<Arg, Value> | undefined) | null {
+    if (e.k === "svar") {
+      const name = e.name;
+      return (_env, ctx) => ctx.state.varMap(name);
+    }
+    if (e.k === "const") {
+      const name = e.name;
+      return (_env, ctx) => ctx.constants.get(name);
+    }
+    if (e.k === "field") {
+      const target = this.expr(e.target);
+      const name = e.name;
+      return (env, ctx) => {
+        const t = target(env, ctx);
+        if (t instanceof Multigoal) return t.varMap(name);
+        return this.fail(e.col, `.${name} needs a multigoal, not ${describe(t)}`);
+      };
+    }
+    return null;
+  }
+
   expr(e: Expr): Code {
     switch (e.k) {
       case "lit": {
@@ -189,19 +214,13 @@ class Compiler {
   private index(e: Extract<Expr, { k: "index" }>): Code {
     const arg = this.arg(e.args, e.col);
     const t = e.target;
-    // The common case, `var[arg]` on a state variable or constant, reads the map directly.
-    if (t.k === "svar") {
-      const name = t.name;
+    // The common case, `var[arg]` on a state variable, constant or `goal.var`, reads the map directly.
+    const map = this.mapOf(t);
+    if (map !== null) {
       return (env, ctx) => {
+        const m = map(env, ctx);
         const k = arg(env, ctx);
-        return ctx.state.varMap(name)?.get(k);
-      };
-    }
-    if (t.k === "const") {
-      const name = t.name;
-      return (env, ctx) => {
-        const k = arg(env, ctx);
-        return ctx.constants.get(name)?.get(k);
+        return m === undefined ? undefined : m.get(k);
       };
     }
     const target = this.expr(t);
@@ -222,12 +241,13 @@ class Compiler {
   }
 
   private quantifier(e: Extract<Expr, { k: "find" | "some" | "every" }>): Code {
+    const srcMap = this.mapOf(e.src);
     const src = this.expr(e.src);
     const cond = this.expr(e.cond);
     const slot = e.slot;
     const kind = e.k;
     return (env, ctx) => {
-      const from = src(env, ctx);
+      const from = srcMap !== null ? new MapRef("", srcMap(env, ctx)) : src(env, ctx);
       let items: Iterable<RValue>;
       if (from instanceof MapRef) items = from.map === undefined ? [] : from.map.keys();
       else if (Array.isArray(from)) items = from;
@@ -295,6 +315,14 @@ class Compiler {
       case "in":
       case "not in": {
         const negate = op === "not in";
+        const map = this.mapOf(eb);
+        if (map !== null) {
+          return (env, ctx) => {
+            const x = scalar(a(env, ctx));
+            const m = map(env, ctx);
+            return ((typeof x === "string" || typeof x === "number") && m !== undefined && m.has(x)) !== negate;
+          };
+        }
         return (env, ctx) => {
           const x = scalar(a(env, ctx));
           const set = b(env, ctx);
@@ -306,9 +334,18 @@ class Compiler {
         };
       }
       case "==":
-        return (env, ctx) => equal(a(env, ctx), b(env, ctx));
-      case "!=":
-        return (env, ctx) => !equal(a(env, ctx), b(env, ctx));
+      case "!=": {
+        const negate = op === "!=";
+        if (eb.k === "lit") {
+          // Comparing with a literal, the usual case: no list to compare deeply.
+          const lit = eb.v;
+          return (env, ctx) => {
+            const x = scalar(a(env, ctx));
+            return ((x === undefined ? null : x) === lit) !== negate;
+          };
+        }
+        return (env, ctx) => equal(a(env, ctx), b(env, ctx)) !== negate;
+      }
       case "<":
       case "<=":
       case ">":
