@@ -26,6 +26,7 @@ import { Alternatives, Annotated, goalToString, type ActionFn, type Domain, type
 import { matchEntities } from "./entities.js";
 import { allGoalsHold, Multigoal, type Arg, type State, type Value } from "./state.js";
 import { Timeline, type StepInfo, type TimelineMark } from "./timeline.js";
+import { callWithArgs, isTask, listToStrings, ScopeEnd, toList, Verification, type Item, type TodoNode } from "./todo.js";
 import { itemToString, TraceLog, type TraceEvent, type VerboseLevel } from "./trace.js";
 
 export type { StepInfo } from "./timeline.js";
@@ -66,41 +67,6 @@ export interface PlanOutcome {
   steps: Array<StepInfo | null> | null;
 }
 
-/** GTPyhop's `_verify_g` / `_verify_mg` tasks, kept apart from user tasks. */
-class Verification {
-  constructor(
-    readonly method: string,
-    readonly depth: number,
-    readonly varName: string,
-    readonly arg: Arg,
-    readonly value: Value,
-    readonly multigoal: Multigoal | null,
-  ) {}
-
-  toString(): string {
-    return this.multigoal === null
-      ? `(_verify_g, ${this.method}, ${this.varName}, ${String(this.arg)}, ${String(this.value)}, ${this.depth})`
-      : `(_verify_mg, ${this.method}, <Multigoal ${this.multigoal.name}>, ${this.depth})`;
-  }
-}
-
-/** Closes the time interval of an annotated task or goal once all its subtasks are done. */
-class ScopeEnd {
-  constructor(readonly startPoint: number, readonly time: TimeSpec, readonly label: string) {}
-
-  toString(): string {
-    return `(_end_of, ${this.label})`;
-  }
-}
-
-type Item = TodoItem | Verification | ScopeEnd;
-
-/** A cell of the todo list; lists share their tails. */
-interface TodoNode {
-  item: Item;
-  next: TodoNode | null;
-}
-
 const TASK = 0;
 const UNIGOAL = 1;
 const MULTIGOAL = 2;
@@ -123,34 +89,6 @@ interface ChoicePoint {
   /** Refinements still to try from the method that returned Alternatives. */
   alts: Iterator<readonly TodoItem[]> | null;
   altsName: string;
-}
-
-function toList(items: readonly Item[], tail: TodoNode | null): TodoNode | null {
-  let node = tail;
-  for (let i = items.length - 1; i >= 0; i--) node = { item: items[i]!, next: node };
-  return node;
-}
-
-function listToStrings(node: TodoNode | null): string[] {
-  const out: string[] = [];
-  for (; node !== null; node = node.next) out.push(itemToString(node.item));
-  return out;
-}
-
-function isTask(item: unknown): item is Task {
-  return Array.isArray(item) && item.length > 0 && typeof item[0] === "string";
-}
-
-/** Calls a function with the state and the task's arguments, without spreading for short tasks. */
-function callWithArgs(fn: (state: State, ...args: never[]) => unknown, state: State, t: Task): unknown {
-  const f = fn as (...a: unknown[]) => unknown;
-  switch (t.length) {
-    case 1: return f(state);
-    case 2: return f(state, t[1]);
-    case 3: return f(state, t[1], t[2]);
-    case 4: return f(state, t[1], t[2], t[3]);
-    default: return f(state, ...t.slice(1));
-  }
 }
 
 /**
