@@ -16,7 +16,8 @@
  * checked schema-valid; time to first token (prompt not cached, then cached); per sampled token,
  * the time in the model, the mask and the sampler. Then our loop against a bare session.run
  * loop (fresh tensors per step, nothing else) replaying the same prompt and token sequence on
- * the same session, interleaved, best of 3: tokens/s of each and our overhead.
+ * the same session, interleaved, best of 3: tokens/s of each and our overhead. Last, eight
+ * concurrent requests one at a time vs batched four at a time (maxBatch).
  *
  *   npm run bench:generate
  *   BENCH_GENERATE_MS=5000 npm run bench:generate   # longer measurement per step
@@ -216,8 +217,23 @@ const llmSection: Section = {
       await replay(llm, runs.indexOf(candidates.reduce((a, b) => (b.modelSteps > a.modelSteps ? b : a))), runs, maxTokens);
     }
     await llm.close();
+    if (count >= 8) await batchThroughput(modelDir, threads, maxTokens);
   },
 };
+
+/** Eight requests asked for at once: one at a time (maxBatch 1) vs batched 4 at a time, on fresh generators. */
+async function batchThroughput(modelDir: string, threads: number, maxTokens: number): Promise<void> {
+  const rate: Record<number, number> = {};
+  for (const maxBatch of [1, 4]) {
+    const llm = await createLlmGenerator({ modelDir, intraOpThreads: threads, maxBatch });
+    await llmRun(llm, 0, 330, {}); // prompt cache warm for one prompt, the same for both
+    const began = performance.now();
+    const stats = await Promise.all(Array.from({ length: 8 }, (_, i) => llmRun(llm, 100 + i, maxTokens, LLM_SETTINGS[i % LLM_SETTINGS.length]!)));
+    rate[maxBatch] = stats.reduce((a, s) => a + s.sampledTokens, 0) / ((performance.now() - began) / 1000);
+    await llm.close();
+  }
+  console.log(`  8 concurrent requests: ${rate[1]!.toFixed(0)} sampled tokens/s one at a time, ${rate[4]!.toFixed(0)} batched by 4 (${(rate[4]! / rate[1]!).toFixed(2)}×)`);
+}
 
 const chosen = (process.env["BENCH_GENERATE_SECTIONS"] ?? "procedural,llm").split(",");
 const SECTIONS: Section[] = [procedural, llmSection].filter((s) => chosen.some((c) => s.name.startsWith(c)));

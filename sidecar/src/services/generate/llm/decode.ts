@@ -58,6 +58,11 @@ export class KvSequence {
     return copy;
   }
 
+  /** The cache tensor fed as `name` (e.g. "past_key_values.0.key") at the next step. */
+  past(name: string): ort.Tensor {
+    return this.feeds[name]!;
+  }
+
   /** Tokens in the cache so far. */
   get size(): number {
     return this.length;
@@ -109,4 +114,96 @@ export function halfToFloat(h: number): number {
   if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
   if (exponent === 31) return fraction === 0 ? sign * Infinity : NaN;
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+type KvData = Float32Array | Uint16Array;
+
+/**
+ * Several sequences in one forward pass: their caches left-padded to a common length (the
+ * attention mask hides the padding; each keeps its own positions), one token each per step.
+ * A lane that finishes is dropped by copying the others' rows out. On a memory-bound CPU step
+ * (the vocabulary projection reads the whole embedding) B sequences cost little more than one.
+ */
+export class KvBatch {
+  private feeds: Record<string, ort.Tensor> = {};
+  private pads: number[];
+  private positions: number[];
+  private total: number;
+  private readonly vocab: number;
+
+  /** Merges prefilled sequences (each at its own length) into one batch. */
+  constructor(
+    private readonly model: LoadedModel,
+    sequences: readonly KvSequence[],
+  ) {
+    const { layers, kvHeads, headDim } = model.shape;
+    this.vocab = model.shape.vocabSize;
+    this.total = Math.max(...sequences.map((s) => s.size));
+    this.pads = sequences.map((s) => this.total - s.size);
+    this.positions = sequences.map((s) => s.size);
+    const b = sequences.length;
+    for (let l = 0; l < layers; l++) {
+      for (const kind of ["key", "value"]) {
+        const name = `past_key_values.${l}.${kind}`;
+        const first = sequences[0]!.past(name);
+        const merged = (first.type === "float16" ? new Uint16Array(b * kvHeads * this.total * headDim) : new Float32Array(b * kvHeads * this.total * headDim)) as KvData;
+        sequences.forEach((sequence, row) => {
+          const data = sequence.past(name).data as KvData;
+          const length = sequence.size;
+          for (let h = 0; h < kvHeads; h++) {
+            const from = h * length * headDim;
+            merged.set(data.subarray(from, from + length * headDim), ((row * kvHeads + h) * this.total + this.pads[row]!) * headDim);
+          }
+        });
+        this.feeds[name] = new ort.Tensor(first.type as "float32", merged as Float32Array, [b, kvHeads, this.total, headDim]);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.pads.length;
+  }
+
+  /** Keeps only the rows `keep` (indices into the current batch, in order). */
+  keep(keep: readonly number[]): void {
+    if (keep.length === this.pads.length) return;
+    const { kvHeads, headDim } = this.model.shape;
+    const rowSize = kvHeads * this.total * headDim;
+    for (const [name, tensor] of Object.entries(this.feeds)) {
+      if (!name.startsWith("past_key_values.")) continue;
+      const data = tensor.data as KvData;
+      const kept = (data instanceof Uint16Array ? new Uint16Array(keep.length * rowSize) : new Float32Array(keep.length * rowSize)) as KvData;
+      keep.forEach((row, i) => kept.set(data.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize));
+      this.feeds[name] = new ort.Tensor(tensor.type as "float32", kept as Float32Array, [keep.length, kvHeads, this.total, headDim]);
+    }
+    this.pads = keep.map((row) => this.pads[row]!);
+    this.positions = keep.map((row) => this.positions[row]!);
+  }
+
+  /** Runs one token per row; returns each row's logits. */
+  async step(tokens: readonly number[]): Promise<Float32Array[]> {
+    const b = tokens.length;
+    const total = this.total + 1;
+    const mask = new BigInt64Array(b * total).fill(1n);
+    for (let row = 0; row < b; row++) mask.fill(0n, row * total, row * total + this.pads[row]!);
+    const feeds = this.feeds;
+    feeds.input_ids = new ort.Tensor("int64", BigInt64Array.from(tokens, BigInt), [b, 1]);
+    feeds.position_ids = new ort.Tensor("int64", BigInt64Array.from(this.positions, BigInt), [b, 1]);
+    feeds.attention_mask = new ort.Tensor("int64", mask, [b, total]);
+    const out = await this.model.session.run(feeds);
+    for (let i = 0; i < this.model.shape.layers; i++) {
+      feeds[`past_key_values.${i}.key`] = out[`present.${i}.key`]!;
+      feeds[`past_key_values.${i}.value`] = out[`present.${i}.value`]!;
+    }
+    this.total = total;
+    for (let row = 0; row < b; row++) this.positions[row]!++;
+    const logits = out.logits!;
+    const rows: Float32Array[] = [];
+    for (let row = 0; row < b; row++) {
+      const offset = row * this.vocab;
+      if (logits.type === "float32") rows.push((logits.data as Float32Array).subarray(offset, offset + this.vocab));
+      else rows.push(Float32Array.from((logits.data as Uint16Array).subarray(offset, offset + this.vocab), halfToFloat));
+    }
+    return rows;
+  }
 }

@@ -10,11 +10,13 @@
  */
 import type { CharacterField } from "../character.js";
 import type { CharacterRequest } from "../request.js";
+import { EnsoulError, toEnsoulError } from "../../../lib/errors.js";
 import { throwIfCancelled, type GenerateDelta } from "../stream.js";
 import { characterGrammar } from "./character_grammar.js";
 import { literalTrie, type GrammarNode, type ObjectNode } from "./constraint/grammar.js";
 import { TokenTrie } from "./constraint/mask.js";
-import { KvSequence } from "./decode.js";
+import { DeltaChannel } from "./channel.js";
+import { KvBatch, KvSequence } from "./decode.js";
 import { Lane, type GenerationStats, type LaneVocabulary } from "./lane.js";
 import type { LoadedModel } from "./model.js";
 import { checkSampling, DEFAULT_SAMPLING, type SamplingOptions } from "./sampler.js";
@@ -58,9 +60,14 @@ export class LlmEngine {
   /** Generations run one at a time on the session (a later one waits for the earlier). */
   private queue: Promise<void> = Promise.resolve();
 
+  private readonly pending: (Job & { channel: DeltaChannel })[] = [];
+  private draining = false;
+
   constructor(
     readonly model: LoadedModel,
     readonly tokenizer: QwenTokenizer,
+    /** The most generations run together in one forward pass (1: one at a time). */
+    readonly maxBatch = 1,
   ) {
     this.texts = tokenizer.tokenTexts(model.shape.vocabSize);
     this.trie = new TokenTrie(this.texts);
@@ -117,9 +124,19 @@ export class LlmEngine {
     return { sequence, logits };
   }
 
-  /** Streams one character; runs after the generations queued before it. */
+  /**
+   * Streams one character. With maxBatch 1 generations run one after another; above 1, the
+   * generations waiting when the model frees up run together as one batch.
+   */
   async *generate(request: CharacterRequest, options: EngineGenerateOptions): AsyncGenerator<GenerateDelta> {
     const sampling = checkSampling({ ...DEFAULT_SAMPLING, ...options.sampling, seed: options.sampling.seed });
+    if (this.maxBatch > 1) {
+      const channel = new DeltaChannel();
+      this.pending.push({ request, sampling, options, channel });
+      void this.drain();
+      yield* channel;
+      return;
+    }
     let release = (): void => {};
     const previous = this.queue;
     this.queue = new Promise<void>((resolve) => (release = resolve));
@@ -165,5 +182,84 @@ export class LlmEngine {
     const character = lane.finish();
     options.onStats?.(lane.stats);
     yield { type: "done", character };
+  }
+
+  /** Runs the waiting generations in batches of up to maxBatch until none wait. */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      // Let the generations asked for in the same turn of the event loop join this batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (this.pending.length > 0) {
+        const jobs = this.pending.splice(0, this.maxBatch);
+        try {
+          await this.runBatch(jobs);
+        } catch (error) {
+          for (const job of jobs) job.channel.fail(toEnsoulError(error));
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async runBatch(jobs: (Job & { channel: DeltaChannel })[]): Promise<void> {
+    const started = performance.now();
+    const live: { job: Job & { channel: DeltaChannel }; lane: Lane; logits: Float32Array }[] = [];
+    const sequences: KvSequence[] = [];
+    for (const job of jobs) {
+      try {
+        const { lane, sequence, logits } = await this.startJob(job, started);
+        live.push({ job, lane, logits });
+        sequences.push(sequence);
+      } catch (error) {
+        job.channel.fail(toEnsoulError(error));
+      }
+    }
+    if (live.length === 0) return;
+    const batch = new KvBatch(this.model, sequences);
+    const out: GenerateDelta[] = [];
+    while (live.length > 0) {
+      const keep: number[] = [];
+      const tokens: number[] = [];
+      live.forEach(({ job, lane, logits }, row) => {
+        if (job.channel.abandoned) return;
+        if (job.options.signal?.aborted === true) {
+          job.channel.fail(new EnsoulError("CANCELLED", "character generation was cancelled"));
+          return;
+        }
+        out.length = 0;
+        try {
+          const id = lane.next(logits, out);
+          job.channel.push(out);
+          if (id >= 0) {
+            keep.push(row);
+            tokens.push(id);
+            return;
+          }
+          const character = lane.finish();
+          job.options.onStats?.(lane.stats);
+          job.channel.push([{ type: "done", character }]);
+          job.channel.close();
+        } catch (error) {
+          job.channel.fail(toEnsoulError(error));
+        }
+      });
+      batch.keep(keep);
+      const kept = keep.map((row) => live[row]!);
+      live.length = 0;
+      live.push(...kept);
+      if (live.length === 0) break;
+      const t = performance.now();
+      const rows = await batch.step(tokens);
+      const ms = performance.now() - t;
+      live.forEach((entry, row) => {
+        entry.logits = rows[row]!;
+        entry.lane.stats.modelMs += ms;
+        entry.lane.stats.modelSteps++;
+        entry.lane.stats.batchSize = Math.max(entry.lane.stats.batchSize, live.length);
+      });
+    }
   }
 }

@@ -32,6 +32,12 @@ export interface LlmGeneratorOptions extends ModelOptions {
   /** The most tokens a character may take (default 2048); the document is completed within it. */
   maxTokens?: number;
   sampling?: SamplingSettings;
+  /**
+   * Generations run together in one forward pass (default 1: one at a time). Above 1, requests
+   * that wait while the model is busy are batched; a character is then the same for the same
+   * seed only when it ran in the same company (batched arithmetic rounds differently).
+   */
+  maxBatch?: number;
 }
 
 export interface LlmGenerateOptions extends GenerateOptions {
@@ -59,12 +65,21 @@ function checkMaxTokens(value: number): number {
   return value;
 }
 
+function checkMaxBatch(value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > 64) {
+    throw new EnsoulError("INVALID_ARGUMENT", "maxBatch must be an integer from 1 to 64", { field: "maxBatch" });
+  }
+  return value;
+}
+
 /** Loads the model folder and returns the generator (FAILED_PRECONDITION if the folder is not a usable export). */
 export async function createLlmGenerator(options: LlmGeneratorOptions): Promise<LlmGenerator> {
+  const maxBatch = checkMaxBatch(options.maxBatch ?? 1);
+  const maxTokens = checkMaxTokens(options.maxTokens ?? DEFAULT_MAX_TOKENS);
   const model = await loadModel(options.modelDir, options);
   let engine: LlmEngine;
   try {
-    engine = new LlmEngine(model, QwenTokenizer.load(options.modelDir));
+    engine = new LlmEngine(model, QwenTokenizer.load(options.modelDir), maxBatch);
   } catch (error) {
     await model.session.release();
     throw error;
@@ -78,7 +93,6 @@ export async function createLlmGenerator(options: LlmGeneratorOptions): Promise<
     ...(g.repetitionPenalty !== undefined && { repetitionPenalty: g.repetitionPenalty }),
     ...options.sampling,
   };
-  const maxTokens = checkMaxTokens(options.maxTokens ?? DEFAULT_MAX_TOKENS);
   return {
     kind: "llm",
     engine,

@@ -166,3 +166,70 @@ describe("llm generator on the tiny Qwen3 model", () => {
     expect(error.message).toContain(what);
   });
 });
+
+describe("llm generator with batching", () => {
+  let llm: LlmGenerator;
+
+  beforeAll(async () => {
+    llm = await createLlmGenerator({ modelDir: ensureTinyModel(), intraOpThreads: 1, maxBatch: 4 });
+  });
+
+  afterAll(async () => {
+    await llm?.close();
+  });
+
+  /** Six requests asked for at once: a batch of four, then one of two. */
+  async function six(abortThird = false): Promise<{ texts: string[]; batchSizes: number[]; errors: string[] }> {
+    const batchSizes: number[] = [];
+    const controller = new AbortController();
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, async (_, i) => {
+        let text = "";
+        let done = false;
+        for await (const delta of llm.generate(
+          { prompt: i % 2 === 0 ? "a ranger" : "a cook", seed: 50 + i, generator: "llm" },
+          { maxTokens: 330 + i * 15, sampling: SAMPLING_VARIETY[i]!, ...(i === 2 && { signal: controller.signal }), onStats: (s) => (batchSizes[i] = s.batchSize) },
+        )) {
+          if (delta.type === "text") text += delta.text;
+          if (delta.type === "done") done = isValidCharacter(delta.character) && JSON.stringify(JSON.parse(text)) === JSON.stringify(delta.character);
+          if (abortThird && i === 2 && text.length > 40) controller.abort();
+        }
+        if (!done) throw new Error(`stream ${i} ended without a valid character`);
+        return text;
+      }),
+    );
+    return {
+      texts: results.map((r) => (r.status === "fulfilled" ? r.value : "")),
+      batchSizes,
+      errors: results.map((r) => (r.status === "rejected" ? ((r.reason as EnsoulError).code ?? String(r.reason)) : "")),
+    };
+  }
+
+  it("runs concurrent requests together, each a valid character, the same again for the same company", async () => {
+    const first = await six();
+    expect(first.errors).toEqual(["", "", "", "", "", ""]);
+    expect(first.batchSizes).toEqual([4, 4, 4, 4, 2, 2]);
+    expect((await six()).texts).toEqual(first.texts);
+  }, 60_000);
+
+  it("writes, greedily, the same character in a batch as alone (padding and positions are right)", async () => {
+    const alone = await createLlmGenerator({ modelDir: ensureTinyModel(), intraOpThreads: 1 });
+    const text = async (generator: LlmGenerator, prompt: string): Promise<string> =>
+      (await collect(generator.generate({ prompt, seed: 1, generator: "llm" }, { maxTokens: 400, sampling: { temperature: 0 } })))
+        .map((d) => (d.type === "text" ? d.text : ""))
+        .join("");
+    try {
+      // Different prompt lengths, so the shorter one is left-padded in the batch.
+      const batched = await Promise.all([text(llm, "a ranger"), text(llm, "an old and very talkative gnome tinkerer from the hills")]);
+      expect(batched).toEqual([await text(alone, "a ranger"), await text(alone, "an old and very talkative gnome tinkerer from the hills")]);
+    } finally {
+      await alone.close();
+    }
+  }, 60_000);
+
+  it("cancels one request of a batch and finishes the others", async () => {
+    const { errors, texts } = await six(true);
+    expect(errors).toEqual(["", "", "CANCELLED", "", "", ""]);
+    expect(texts.filter((t) => t !== "").length).toBe(5);
+  }, 60_000);
+});
