@@ -50,6 +50,12 @@ export interface SearchOptions {
   startUs?: number;
   /** Most time points the temporal network may hold (default 2,048; it costs O(n²) memory). */
   maxTimePoints?: number;
+  /**
+   * Reproduce GTPyhop 1.1 exactly where it has a bug (default false): its goal refiners reassign
+   * the todo list inside their method loop, so a goal's next method also gets the previous
+   * method's subgoals and verification. Only for comparing with GTPyhop.
+   */
+  gtpyhop11GoalRetry?: boolean;
 }
 
 export interface PlanOutcome {
@@ -232,6 +238,7 @@ class PlanSearch {
         rest = { item: v, next: rest };
       }
       this.node = toList(sub as Item[], rest);
+      if (f.kind !== TASK && this.options.gtpyhop11GoalRetry === true) f.rest = this.node;
       this.depth = f.depth + 1;
       return true;
     }
