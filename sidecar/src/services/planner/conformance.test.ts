@@ -21,9 +21,11 @@ for (const [name, createDomain] of Object.entries(EXAMPLE_DOMAINS)) {
     golden.calls.forEach((call, i) => {
       const label = `call ${i}: ${call.call}(${call.state && typeof call.state === "object" && !Array.isArray(call.state) ? String(call.state.state) : "?"}, ${JSON.stringify(call.todo).slice(0, 80)})`;
       if (call.call === "find_plan") {
-        it(`${label} gives GTPyhop's plan`, () => {
-          const outcome = seekPlan(createDomain(), stateFromGtpyhop(call.state), todoFromGtpyhop(call.todo), { verifyGoals: call.verify_goals ?? true });
-          expect(planToJson(outcome.plan)).toEqual(call.result);
+        it(`${label} gives GTPyhop's plan, with and without gtpyhop11GoalRetry`, () => {
+          for (const gtpyhop11GoalRetry of [false, true]) {
+            const outcome = seekPlan(createDomain(), stateFromGtpyhop(call.state), todoFromGtpyhop(call.todo), { verifyGoals: call.verify_goals ?? true, gtpyhop11GoalRetry });
+            expect(planToJson(outcome.plan)).toEqual(call.result);
+          }
         });
       } else {
         it(`${label} ends in GTPyhop's final state`, async () => {
