@@ -102,7 +102,7 @@ export async function runLazyRefineahead(domain: Domain, initial: State, todo: r
 
   /** Next refinement of choice `c` on the current state, or null when its methods are used up. */
   const refine = (c: Choice): readonly TodoItem[] | null => {
-    state.setReadOnly("a method");
+    state.setReadOnly("(refining)");
     try {
       for (;;) {
         if (c.alts !== null) {

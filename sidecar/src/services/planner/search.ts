@@ -189,13 +189,10 @@ class PlanSearch {
         this.restore(f);
         name = f.altsName;
         this.calling = name;
-        state.setReadOnly(`method ${name}`);
-        let r: IteratorResult<readonly TodoItem[]>;
-        try {
-          r = f.alts.next();
-        } finally {
-          state.setReadOnly(null);
-        }
+        // No try/finally: if domain code throws, the whole search (and its private state) is dropped.
+        state.setReadOnly(name);
+        const r = f.alts.next();
+        state.setReadOnly(null);
         if (r.done === true) {
           f.alts = null;
           continue;
@@ -207,14 +204,11 @@ class PlanSearch {
         this.restore(f);
         name = m.name;
         this.calling = name;
-        state.setReadOnly(`method ${name}`);
-        try {
-          if (f.kind === TASK) sub = callWithArgs(m.fn, state, f.item as Task);
-          else if (f.kind === UNIGOAL) sub = m.fn(state, (f.item as Task)[1], (f.item as Task)[2]);
-          else sub = m.fn(state, f.item);
-        } finally {
-          state.setReadOnly(null);
-        }
+        state.setReadOnly(name);
+        if (f.kind === TASK) sub = callWithArgs(m.fn, state, f.item as Task);
+        else if (f.kind === UNIGOAL) sub = m.fn(state, (f.item as Task)[1], (f.item as Task)[2]);
+        else sub = m.fn(state, f.item);
+        state.setReadOnly(null);
         if (sub instanceof Alternatives) {
           f.alts = sub.refinements;
           f.altsName = name;

@@ -115,7 +115,7 @@ export class State extends Bindings {
   /** `varName[arg] = value`. Creates the variable when it is new. */
   set(varName: string, arg: Arg, value: Value): this {
     if (this.readOnlyFor !== null) {
-      throw new EnsoulError("FAILED_PRECONDITION", `${this.readOnlyFor} tried to change state variable ${varName}; methods may only read the state`);
+      throw new EnsoulError("FAILED_PRECONDITION", `method ${this.readOnlyFor} tried to change state variable ${varName}; methods may only read the state`);
     }
     let m = this.vars.get(varName);
     const trail = this.trail;
@@ -136,7 +136,7 @@ export class State extends Bindings {
   /** Removes `varName[arg]`. */
   delete(varName: string, arg: Arg = SCALAR_ARG): this {
     if (this.readOnlyFor !== null) {
-      throw new EnsoulError("FAILED_PRECONDITION", `${this.readOnlyFor} tried to change state variable ${varName}; methods may only read the state`);
+      throw new EnsoulError("FAILED_PRECONDITION", `method ${this.readOnlyFor} tried to change state variable ${varName}; methods may only read the state`);
     }
     const m = this.vars.get(varName);
     if (m === undefined || !m.has(arg)) return this;
@@ -185,9 +185,9 @@ export class State extends Bindings {
     }
   }
 
-  /** @internal While `who` is set, writes throw. */
-  setReadOnly(who: string | null): void {
-    this.readOnlyFor = who;
+  /** @internal While `method` (a method's name) is set, writes throw. */
+  setReadOnly(method: string | null): void {
+    this.readOnlyFor = method;
   }
 }
 
