@@ -11,6 +11,7 @@ import { SERVER_VERSION } from "../lib/version.js";
 import { registerStoreCommands } from "../services/assets/cli.js";
 import { registerBodyCommand } from "../services/generate/body/cli.js";
 import { registerGenerateCommand } from "../services/generate/cli.js";
+import { registerPlanCommand } from "../services/planner/cli.js";
 import { registerInfoCommand, registerPingCommand, registerServeCommand } from "./commands.js";
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
 
@@ -26,6 +27,7 @@ export function buildProgram(out: (line: string) => void = (l) => console.log(l)
   registerInfoCommand(program, out);
   registerPingCommand(program, out);
   registerGenerateCommand(program, out);
+  registerPlanCommand(program, out);
   registerBodyCommand(program);
   registerStoreCommands(program);
   return program;
