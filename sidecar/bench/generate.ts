@@ -176,6 +176,10 @@ async function replay(llm: LlmGenerator, index: number, runs: GenerationStats[],
   );
   const us = (ms: number): string => `${((ms / steps) * 1000).toFixed(0)} µs`;
   console.log(`    our loop per token: model ${us(best.modelMs)}, mask ${us(best.maskMs)}, sampler ${us(best.sampleMs)}; bare loop ${us(bare)}`);
+  // The same overhead without the noise of two separate model timings (a shared machine):
+  // everything our loop does outside session.run, against the bare loop's step.
+  const outside = ours - best.modelMs;
+  console.log(`    our work outside session.run: ${us(outside)} per token = ${((outside / bare) * 100).toFixed(1)}% of a bare step`);
 }
 
 function median(values: number[]): number {

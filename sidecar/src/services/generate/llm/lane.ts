@@ -106,7 +106,8 @@ export class Lane {
       return -1;
     }
     t = performance.now();
-    const id = this.sampler.sample(logits, this.masks.ids, count);
+    const masks = this.masks;
+    const id = this.sampler.sample(logits, masks.ids, masks.count, vocabulary.trie.plainLength, masks.plainLimit);
     this.sampler.observe(id);
     stats.sampleMs += performance.now() - t;
     stats.sampledTokens++;

@@ -25,6 +25,18 @@ describe("token sampler", () => {
     expect(sampler({ temperature: 0 }).sample(logits, Int32Array.from([2, 1]), 2)).toBe(1);
   });
 
+  it("takes the tokens of a mask's plain part (plain length within the limit) and its explicit ids", () => {
+    const logits = Float32Array.from([1, 9, 8, 2, 7, 0, 0, 0]);
+    const plainLength = Uint8Array.from([1, 255, 3, 1, 255, 255, 2, 255]);
+    const greedy = sampler({ temperature: 0 });
+    expect(greedy.sample(logits, new Int32Array(0), 0, plainLength, 2)).toBe(3);
+    expect(greedy.sample(logits, Int32Array.from([4]), 1, plainLength, 2)).toBe(4);
+    expect(greedy.sample(logits, new Int32Array(0), 0, plainLength, 3)).toBe(2);
+    const s = sampler({ seed: 3 });
+    const drawn = new Set(Array.from({ length: 200 }, () => s.sample(logits, new Int32Array(0), 0, plainLength, 1)));
+    expect([...drawn].sort()).toEqual([0, 3]);
+  });
+
   it("draws in proportion to the softmax at temperature 1", () => {
     const f = frequencies(sampler({ seed: 5 }), logitsOf([0.25, 0.75]), 4000);
     expect(f[1]).toBeCloseTo(0.75, 1);

@@ -54,6 +54,10 @@ export class TokenSampler {
   private readonly bits = new Float32Array(1);
   private readonly bitsInt = new Int32Array(this.bits.buffer);
   private readonly rng: Rng;
+  /** The running state of `scan`. */
+  private best = -Infinity;
+  private bestId = -1;
+  private kept = 0;
   /** Tokens generated so far, for the repetition penalty. */
   private readonly seen: Uint8Array;
 
@@ -75,36 +79,27 @@ export class TokenSampler {
   }
 
   /**
-   * Picks a token among `allowed[0, count)` (or the whole vocabulary when `allowed` is null)
+   * Picks a token among `allowed[0, count)` (or the whole vocabulary when `allowed` is null),
+   * plus the tokens whose `plainLength` is at most `plainLimit` (a MaskBuilder's plain part),
    * from `logits` (one row, length ≥ vocabulary).
    */
-  sample(logits: Float32Array, allowed: Int32Array | null, count: number): number {
-    const { values, ids, seen } = this;
-    const n = allowed === null ? values.length : count;
-    if (n === 0) throw new EnsoulError("INTERNAL", "no token is allowed at this step");
-    const penalty = this.options.repetitionPenalty;
+  sample(logits: Float32Array, allowed: Int32Array | null, count: number, plainLength: Uint8Array | null = null, plainLimit = -1): number {
+    const { values, ids } = this;
     const { temperature, topK, topP, minP } = this.options;
     // Tokens more than NEGLIGIBLE·temperature below the best have probability below e^-NEGLIGIBLE
     // of it (under 1e-13 of the best's): only candidates within that margin of the best so far
     // are kept, which spares the writes and the exp() of almost all of the vocabulary.
     const margin = temperature === 0 ? 0 : NEGLIGIBLE * temperature;
-    let best = -Infinity;
-    let bestId = -1;
-    let kept = 0;
-    for (let i = 0; i < n; i++) {
-      const id = allowed === null ? i : allowed[i]!;
-      let v = logits[id]!;
-      // fround: the kept values are float32, so the best must be too (else a probability could exceed 1).
-      if (penalty !== 1 && seen[id] === 1) v = Math.fround(v > 0 ? v / penalty : v * penalty);
-      if (v > best) {
-        best = v;
-        bestId = id;
-      }
-      if (v >= best - margin) {
-        ids[kept] = id;
-        values[kept++] = v;
-      }
-    }
+    this.best = -Infinity;
+    this.bestId = -1;
+    this.kept = 0;
+    // The plain-text part of a mask (see MaskBuilder) is a contiguous scan, not an id list.
+    if (plainLength !== null && plainLimit >= 0) this.scan(logits, null, plainLength.length, margin, plainLength, plainLimit);
+    this.scan(logits, allowed, allowed === null ? (plainLimit >= 0 ? 0 : values.length) : count, margin, null, 0);
+    const best = this.best;
+    const bestId = this.bestId;
+    let kept = this.kept;
+    if (bestId < 0) throw new EnsoulError("INTERNAL", "no token is allowed at this step");
     if (temperature === 0 || kept === 1) return bestId;
     const floor = best - margin;
     if (topK > 0 && topK < kept) {
@@ -132,6 +127,37 @@ export class TokenSampler {
       if (r < 0) return ids[i]!;
     }
     return ids[kept - 1]!;
+  }
+
+  /**
+   * Adds candidates to values/ids: ids allowed[0, n) (all ids below n when allowed is null,
+   * skipping those whose plainLength exceeds limit when plainLength is given), keeping only
+   * those within `margin` of the best so far. Reads and updates best, bestId and kept.
+   */
+  private scan(logits: Float32Array, allowed: Int32Array | null, n: number, margin: number, plainLength: Uint8Array | null, limit: number): void {
+    const { values, ids, seen } = this;
+    const penalty = this.options.repetitionPenalty;
+    let best = this.best;
+    let bestId = this.bestId;
+    let kept = this.kept;
+    for (let i = 0; i < n; i++) {
+      const id = allowed === null ? i : allowed[i]!;
+      if (plainLength !== null && plainLength[id]! > limit) continue;
+      let v = logits[id]!;
+      // fround: the kept values are float32, so the best must be too (else a probability could exceed 1).
+      if (penalty !== 1 && seen[id] === 1) v = Math.fround(v > 0 ? v / penalty : v * penalty);
+      if (v > best) {
+        best = v;
+        bestId = id;
+      }
+      if (v >= best - margin) {
+        ids[kept] = id;
+        values[kept++] = v;
+      }
+    }
+    this.best = best;
+    this.bestId = bestId;
+    this.kept = kept;
   }
 
   private sum(kept: number): number {

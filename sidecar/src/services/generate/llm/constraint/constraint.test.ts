@@ -107,15 +107,17 @@ describe("token mask on the real Qwen3 vocabulary", () => {
         break;
       }
       const n = masks.build(state);
+      const ids = masks.allowedIds();
+      expect(ids.length).toBe(n);
       expect(n).toBeGreaterThan(0);
       // Every allowed token must really be allowed (spot-check a few per step).
       for (let k = 0; k < 3; k++) {
         x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-        expect(advanceText(state, texts[masks.ids[x % n]!]!)).not.toBeNull();
+        expect(advanceText(state, texts[ids[x % n]!]!)).not.toBeNull();
         checked++;
       }
       x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-      const id = masks.ids[x % n]!;
+      const id = ids[x % n]!;
       text += texts[id]!;
       state = advanceText(state, texts[id]!)!;
     }
@@ -137,7 +139,8 @@ describe("token mask on the real Qwen3 vocabulary", () => {
     for (const piece of ['{"schemaVersion":1,"name":"Bo', 'rin","pronouns":"he', '/him","species":"dwarf","role":"smith","level":1', '2,"age":']) {
       state = advanceText(state, piece)!;
       const n = masks.build(state);
-      const allowed = new Set(masks.ids.subarray(0, n));
+      const allowed = new Set(masks.allowedIds());
+      expect(allowed.size).toBe(n);
       for (const id of [...sample, ...allowed].slice(0, 4000)) {
         expect(allowed.has(id)).toBe(advanceText(state, texts[id]!) !== null);
       }

@@ -31,6 +31,8 @@ export class TokenTrie {
   readonly vocabSize: number;
   /** The root's child for each ASCII character (-1: none); most states can only start with one. */
   readonly rootAscii: Int32Array;
+  /** Each token's length in characters when it is plain string text (at most 254), else 255. */
+  readonly plainLength: Uint8Array;
   /** Tokens that are plain string text, shortest first; plainUpTo[n] of them are at most n characters long. */
   readonly plainIds: Int32Array;
   readonly plainUpTo: Int32Array;
@@ -117,6 +119,8 @@ export class TokenTrie {
       }
     }
     plain.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    this.plainLength = new Uint8Array(texts.length).fill(255);
+    for (const [length, id] of plain) this.plainLength[id] = Math.min(length, 254);
     this.plainIds = Int32Array.from(plain, (p) => p[1]);
     const longest = plain.length > 0 ? plain[plain.length - 1]![0] : 0;
     this.plainUpTo = new Int32Array(longest + 1);
@@ -135,19 +139,25 @@ function isLowSurrogate(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
 }
 
-/** Computes masks into a reused id buffer (no allocation per step beyond automaton frames). */
+/**
+ * Computes masks into a reused id buffer (no allocation per step beyond automaton frames). A
+ * mask is the ids in ids[0, count) plus, when `plainLimit` ≥ 0, every token whose
+ * `trie.plainLength` is at most `plainLimit` (inside a free string that is most of the
+ * vocabulary: the sampler scans for it instead of us copying 150,000 ids).
+ */
 export class MaskBuilder {
-  /** The allowed token ids of the last `build`, in ids[0, count). */
   readonly ids: Int32Array;
   count = 0;
+  plainLimit = -1;
 
   constructor(readonly trie: TokenTrie) {
     this.ids = new Int32Array(trie.vocabSize);
   }
 
-  /** Fills `ids` with every token whose whole text may come next from `state`; returns the count. */
+  /** Computes the mask of every token whose whole text may come next from `state`; returns how many. */
   build(state: Frame): number {
     this.count = 0;
+    this.plainLimit = -1;
     if (state === DONE) return 0;
     const node = state.node;
     if (node.kind === "string" && state.phase === 1) {
@@ -155,20 +165,27 @@ export class MaskBuilder {
       else if (node.pattern.asciiOnly) this.walkRootAscii(state);
       else this.walkString(0, state, node, state.count, state.dfa);
     } else this.walkRootAscii(state);
-    return this.count;
+    return this.count + (this.plainLimit >= 0 ? this.trie.plainUpTo[this.plainLimit]! : 0);
+  }
+
+  /** The last mask as one list of ids (for tests and tools; the decoder reads the parts). */
+  allowedIds(): Int32Array {
+    const plain = this.plainLimit >= 0 ? this.trie.plainIds.subarray(0, this.trie.plainUpTo[this.plainLimit]!) : new Int32Array(0);
+    const all = new Int32Array(plain.length + this.count);
+    all.set(plain);
+    all.set(this.ids.subarray(0, this.count), plain.length);
+    return all;
   }
 
   /**
    * Inside a string without a pattern the answer needs no trie walk: the plain tokens short
-   * enough for the remaining length (a prefix of `plainIds`), and the tokens that close the
-   * string, checked once per distinct text after the quote.
+   * enough for the remaining length (`plainLimit`), and the tokens that close the string,
+   * checked once per distinct text after the quote.
    */
   private freeString(state: Frame, node: StringNode): void {
     const t = this.trie;
-    const room = Math.min(node.maxLength - state.count, t.plainUpTo.length - 1);
-    const plain = room >= 0 ? t.plainUpTo[room]! : 0;
-    this.ids.set(t.plainIds.subarray(0, plain), this.count);
-    this.count += plain;
+    const room = Math.min(node.maxLength - state.count, t.plainUpTo.length - 1, 254);
+    if (room > 0) this.plainLimit = room;
     const shortest = Math.max(0, node.minLength - state.count);
     if (shortest > node.maxLength - state.count) return;
     const closed = advance({ ...state, count: Math.max(state.count, node.minLength) }, QUOTE);
