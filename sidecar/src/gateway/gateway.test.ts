@@ -355,3 +355,22 @@ describe("HTTP mirror", () => {
     expect(metrics).toContain("ensoul_ws_connections");
   });
 });
+
+describe("metrics", () => {
+  it("counts requests by outcome and keeps a cumulative latency histogram", async () => {
+    const before = await (await fetch(`${httpBase}/metrics`)).text();
+    const count = (text: string, code: string): number =>
+      Number(new RegExp(`ensoul_requests_total\\{service="system",method="ping",transport="http",code="${code}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    await post("/v1/system/ping", {});
+    await post("/v1/system/ping", { sentAtUs: "bad" });
+    const after = await (await fetch(`${httpBase}/metrics`)).text();
+    expect(count(after, "OK") - count(before, "OK")).toBe(1);
+    expect(count(after, "INVALID_ARGUMENT") - count(before, "INVALID_ARGUMENT")).toBe(1);
+    const buckets = [...after.matchAll(/ensoul_request_duration_seconds_bucket\{service="system",method="ping",transport="http",le="([^"]+)"\} (\d+)/g)];
+    expect(buckets.length).toBe(13);
+    const values = buckets.map((m) => Number(m[2]));
+    expect([...values].sort((a, b) => a - b)).toEqual(values);
+    const allCodes = [...after.matchAll(/ensoul_requests_total\{service="system",method="ping",transport="http",code="[A-Z_]+"\} (\d+)/g)];
+    expect(values.at(-1)).toBe(allCodes.reduce((sum, m) => sum + Number(m[1]), 0));
+  });
+});
