@@ -2,7 +2,7 @@
  * The generate service: turns a designer's prompt into a complete, schema-valid character,
  * streamed as it is written. Two generators stand behind one interface: "procedural" (rules and
  * word lists, always available, here) and "llm" (a Qwen3 ONNX model with schema-constrained
- * decoding, plugged in later through the same `CharacterGenerator` shape).
+ * decoding, in llm/, loaded on demand by `loadLlmGenerator`) with the same delta stream.
  */
 import { EnsoulError } from "../../lib/errors.js";
 import type { Character } from "./character.js";
