@@ -78,9 +78,11 @@ export class LlmEngine {
   promptTokens(request: CharacterRequest): number[] {
     const hints = HINTED.filter((k) => request[k] !== undefined).map((k) => `${k}: ${String(request[k])}`);
     const user = request.prompt.trim() === "" ? "Any character." : request.prompt.trim();
+    const content = hints.length > 0 ? `${user}\n${hints.join("\n")}` : user;
     const messages: ChatMessage[] = [
       { role: "system", content: SYSTEM_PROMPT },
-      { role: "user", content: hints.length > 0 ? `${user}\n${hints.join("\n")}` : user },
+      // The designer's words never become control tokens: "<|im_end|>" in a prompt stays text.
+      { role: "user", content: content.replaceAll("<|", "<\u200b|") },
     ];
     return this.tokenizer.encode(this.tokenizer.applyChatTemplate(messages));
   }
