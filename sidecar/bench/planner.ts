@@ -18,22 +18,12 @@ import { EXAMPLE_DOMAINS } from "../src/services/planner/examples/index.js";
 import { planToJson, stateFromGtpyhop, todoFromGtpyhop, type GtpyhopGolden, type Json } from "../src/services/planner/gtpyhop_json.js";
 import { loadJsonDomain } from "../src/services/planner/json_domain.js";
 import { seekPlan } from "../src/services/planner/search.js";
+import { seededRandom } from "../src/lib/random.js";
 
 const SIZES = [20, 50, 100, 200, 400];
 const BLOCK_DOMAINS = ["blocks_htn", "blocks_gtn", "blocks_hgn"];
 const MIN_MEASURE_MS = 300;
 
-/** mulberry32: a small seeded PRNG, so every run (and GTPyhop) gets the same problems. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Blocks 1..n shuffled and cut into towers at random: pos[b] is the block below b, or "table". */
 function randomTowers(n: number, next: () => number): Array<[number, number | "table"]> {
@@ -54,7 +44,7 @@ function randomTowers(n: number, next: () => number): Array<[number, number | "t
 
 /** A problem in the JSON shape GTPyhop's capture uses, so both planners read the same thing. */
 function blocksProblem(n: number, seed: number): { state: Json; todo: Json[] } {
-  const next = rng(seed);
+  const next = seededRandom(seed);
   const initial = randomTowers(n, next);
   const goal = randomTowers(n, next);
   const hasAbove = new Set(initial.map(([, below]) => below));

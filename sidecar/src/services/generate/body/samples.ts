@@ -11,18 +11,7 @@ import {
   MORPH_NAMES,
   type BodyParams,
 } from "./params.js";
-
-/** A small, fast, seedable PRNG (mulberry32): the same seed gives the same sequence. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../../../lib/random.js";
 
 function hex(rand: () => number): string {
   return `#${Math.floor(rand() * 0x1000000).toString(16).padStart(6, "0")}`;

@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a small, fast, seeded PRNG for test data and benchmarks (not for secrets, not for
+ * the character generator, which keeps its own documented xoshiro so its output never moves).
+ * The same seed always gives the same sequence of numbers in [0, 1).
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
