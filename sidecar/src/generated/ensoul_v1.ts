@@ -4,7 +4,7 @@ import type Long from "long";
 import protobuf from "protobufjs/light.js";
 import { messageCodec, type MessageCodec } from "../lib/protocodec.js";
 
-const descriptor = {"nested":{"ensoul":{"nested":{"v1":{"nested":{"ErrorCode":{"values":{"ERROR_CODE_UNSPECIFIED":0,"INVALID_ARGUMENT":1,"UNAUTHENTICATED":2,"PERMISSION_DENIED":3,"NOT_FOUND":4,"ALREADY_EXISTS":5,"FAILED_PRECONDITION":6,"RESOURCE_EXHAUSTED":7,"CANCELLED":8,"DEADLINE_EXCEEDED":9,"UNIMPLEMENTED":10,"UNAVAILABLE":11,"INTERNAL":12}},"Error":{"fields":{"code":{"type":"ErrorCode","id":1},"message":{"type":"string","id":2},"field":{"type":"string","id":3}}},"EndOfStream":{"fields":{"frames":{"type":"uint64","id":1}}},"Envelope":{"oneofs":{"body":{"oneof":["hello","welcome","error","endOfStream","ping","pong","serverInfoRequest","serverInfo"]}},"fields":{"id":{"type":"uint64","id":1},"replyTo":{"type":"uint64","id":2},"hello":{"type":"Hello","id":10},"welcome":{"type":"Welcome","id":11},"error":{"type":"Error","id":12},"endOfStream":{"type":"EndOfStream","id":13},"ping":{"type":"Ping","id":14},"pong":{"type":"Pong","id":15},"serverInfoRequest":{"type":"ServerInfoRequest","id":16},"serverInfo":{"type":"ServerInfo","id":17}}},"Hello":{"fields":{"protocolVersion":{"type":"uint32","id":1},"token":{"type":"string","id":2},"clientName":{"type":"string","id":3},"maxFrameBytes":{"type":"uint32","id":4}}},"Welcome":{"fields":{"sessionId":{"type":"string","id":1},"serverVersion":{"type":"string","id":2},"protocolVersion":{"type":"uint32","id":3},"roles":{"rule":"repeated","type":"string","id":4},"maxFrameBytes":{"type":"uint32","id":5}}},"Ping":{"fields":{"payload":{"type":"bytes","id":1},"sentAtUs":{"type":"int64","id":2}}},"Pong":{"fields":{"payload":{"type":"bytes","id":1},"sentAtUs":{"type":"int64","id":2},"serverTimeUs":{"type":"int64","id":3}}},"ServerInfoRequest":{"fields":{}},"MethodInfo":{"fields":{"name":{"type":"string","id":1},"request":{"type":"string","id":2},"response":{"type":"string","id":3},"streaming":{"type":"bool","id":4},"roles":{"rule":"repeated","type":"string","id":5}}},"ServiceInfo":{"fields":{"name":{"type":"string","id":1},"methods":{"rule":"repeated","type":"MethodInfo","id":2}}},"ServerInfo":{"fields":{"serverVersion":{"type":"string","id":1},"protocolVersion":{"type":"uint32","id":2},"mode":{"type":"string","id":3},"services":{"rule":"repeated","type":"ServiceInfo","id":4},"uptimeS":{"type":"uint64","id":5}}}}}}}}};
+const descriptor = {"nested":{"ensoul":{"nested":{"v1":{"nested":{"AssetInfo":{"fields":{"assetId":{"type":"string","id":1},"name":{"type":"string","id":2},"contentType":{"type":"string","id":3},"sizeBytes":{"type":"uint64","id":4},"project":{"type":"string","id":5},"chunks":{"type":"uint32","id":6},"createdAtMs":{"type":"int64","id":7}}},"AssetPutBegin":{"fields":{"name":{"type":"string","id":1},"contentType":{"type":"string","id":2},"sizeBytes":{"type":"uint64","id":3},"project":{"type":"string","id":4}}},"AssetUpload":{"fields":{"uploadId":{"type":"string","id":1},"maxChunkBytes":{"type":"uint32","id":2}}},"AssetPutChunk":{"fields":{"uploadId":{"type":"string","id":1},"offset":{"type":"uint64","id":2},"data":{"type":"bytes","id":3}}},"AssetPutAck":{"fields":{"uploadId":{"type":"string","id":1},"receivedBytes":{"type":"uint64","id":2}}},"AssetPutCommit":{"fields":{"uploadId":{"type":"string","id":1},"sha256":{"type":"string","id":2}}},"AssetGet":{"fields":{"assetId":{"type":"string","id":1},"offset":{"type":"uint64","id":2},"length":{"type":"uint64","id":3},"maxChunkBytes":{"type":"uint32","id":4}}},"AssetData":{"fields":{"assetId":{"type":"string","id":1},"offset":{"type":"uint64","id":2},"data":{"type":"bytes","id":3}}},"AssetStat":{"fields":{"assetId":{"type":"string","id":1}}},"AssetList":{"fields":{"project":{"type":"string","id":1},"namePrefix":{"type":"string","id":2},"limit":{"type":"uint32","id":3}}},"AssetListReply":{"fields":{"assets":{"rule":"repeated","type":"AssetInfo","id":1}}},"ErrorCode":{"values":{"ERROR_CODE_UNSPECIFIED":0,"INVALID_ARGUMENT":1,"UNAUTHENTICATED":2,"PERMISSION_DENIED":3,"NOT_FOUND":4,"ALREADY_EXISTS":5,"FAILED_PRECONDITION":6,"RESOURCE_EXHAUSTED":7,"CANCELLED":8,"DEADLINE_EXCEEDED":9,"UNIMPLEMENTED":10,"UNAVAILABLE":11,"INTERNAL":12}},"Error":{"fields":{"code":{"type":"ErrorCode","id":1},"message":{"type":"string","id":2},"field":{"type":"string","id":3}}},"EndOfStream":{"fields":{"frames":{"type":"uint64","id":1}}},"Envelope":{"oneofs":{"body":{"oneof":["hello","welcome","error","endOfStream","ping","pong","serverInfoRequest","serverInfo","domainPut","domainInfo","planRequest","planReply","agentOpen","agentPlan","agentReport","agentSetGoal","agentClose","agentAck","generateRequest","generateDelta","generateDone","bodyBuild","bodyBuilt","assetPutBegin","assetUpload","assetPutChunk","assetPutAck","assetPutCommit","assetInfo","assetGet","assetData","assetStat","assetList","assetListReply"]}},"fields":{"id":{"type":"uint64","id":1},"replyTo":{"type":"uint64","id":2},"hello":{"type":"Hello","id":10},"welcome":{"type":"Welcome","id":11},"error":{"type":"Error","id":12},"endOfStream":{"type":"EndOfStream","id":13},"ping":{"type":"Ping","id":14},"pong":{"type":"Pong","id":15},"serverInfoRequest":{"type":"ServerInfoRequest","id":16},"serverInfo":{"type":"ServerInfo","id":17},"domainPut":{"type":"DomainPut","id":100},"domainInfo":{"type":"DomainInfo","id":101},"planRequest":{"type":"PlanRequest","id":102},"planReply":{"type":"PlanReply","id":103},"agentOpen":{"type":"AgentOpen","id":110},"agentPlan":{"type":"AgentPlan","id":111},"agentReport":{"type":"AgentReport","id":112},"agentSetGoal":{"type":"AgentSetGoal","id":113},"agentClose":{"type":"AgentClose","id":114},"agentAck":{"type":"AgentAck","id":115},"generateRequest":{"type":"GenerateRequest","id":200},"generateDelta":{"type":"GenerateDelta","id":201},"generateDone":{"type":"GenerateDone","id":202},"bodyBuild":{"type":"BodyBuild","id":250},"bodyBuilt":{"type":"BodyBuilt","id":251},"assetPutBegin":{"type":"AssetPutBegin","id":300},"assetUpload":{"type":"AssetUpload","id":301},"assetPutChunk":{"type":"AssetPutChunk","id":302},"assetPutAck":{"type":"AssetPutAck","id":303},"assetPutCommit":{"type":"AssetPutCommit","id":304},"assetInfo":{"type":"AssetInfo","id":305},"assetGet":{"type":"AssetGet","id":306},"assetData":{"type":"AssetData","id":307},"assetStat":{"type":"AssetStat","id":308},"assetList":{"type":"AssetList","id":309},"assetListReply":{"type":"AssetListReply","id":310}}},"GenerateOptions":{"fields":{"temperature":{"type":"float","id":1},"topK":{"type":"uint32","id":2},"topP":{"type":"float","id":3},"minP":{"type":"float","id":4},"repetitionPenalty":{"type":"float","id":5},"maxTokens":{"type":"uint32","id":6}}},"GenerateRequest":{"fields":{"prompt":{"type":"string","id":1},"generator":{"type":"string","id":2},"seed":{"type":"uint32","id":3},"hintsJson":{"type":"string","id":4},"options":{"type":"GenerateOptions","id":5}}},"GenerateDelta":{"fields":{"text":{"type":"string","id":1},"field":{"type":"string","id":2},"fieldJson":{"type":"string","id":3}}},"GenerateDone":{"fields":{"characterJson":{"type":"string","id":1},"generator":{"type":"string","id":2},"tokens":{"type":"uint32","id":3},"elapsedMs":{"type":"double","id":4}}},"BodyBuild":{"oneofs":{"source":{"oneof":["characterJson","appearanceJson","paramsJson"]}},"fields":{"characterJson":{"type":"string","id":1},"appearanceJson":{"type":"string","id":2},"paramsJson":{"type":"string","id":3},"includeBytes":{"type":"bool","id":4},"project":{"type":"string","id":5}}},"BodyBuilt":{"fields":{"asset":{"type":"AssetInfo","id":1},"glb":{"type":"bytes","id":2},"elapsedMs":{"type":"double","id":3}}},"DomainPut":{"fields":{"domainId":{"type":"string","id":1},"domainJson":{"type":"string","id":2}}},"DomainInfo":{"fields":{"domainId":{"type":"string","id":1},"actions":{"type":"uint32","id":2},"taskMethods":{"type":"uint32","id":3},"goalMethods":{"type":"uint32","id":4}}},"PlanOptions":{"fields":{"verbose":{"type":"uint32","id":1},"skipGoalVerification":{"type":"bool","id":2},"maxDepth":{"type":"uint64","id":3},"maxExpansions":{"type":"uint64","id":4},"timeoutMs":{"type":"uint32","id":5}}},"PlanRequest":{"oneofs":{"domain":{"oneof":["domainId","domainJson"]}},"fields":{"domainId":{"type":"string","id":1},"domainJson":{"type":"string","id":2},"stateJson":{"type":"string","id":3},"todoJson":{"type":"string","id":4},"options":{"type":"PlanOptions","id":5}}},"PlanStep":{"fields":{"name":{"type":"string","id":1},"argsJson":{"type":"string","id":2}}},"PlanReply":{"fields":{"planId":{"type":"string","id":1},"found":{"type":"bool","id":2},"steps":{"rule":"repeated","type":"PlanStep","id":3},"expansions":{"type":"uint64","id":4},"elapsedMs":{"type":"double","id":5},"traceJson":{"type":"string","id":6}}},"AgentOpen":{"oneofs":{"domain":{"oneof":["domainId","domainJson"]}},"fields":{"agentId":{"type":"string","id":1},"domainId":{"type":"string","id":2},"domainJson":{"type":"string","id":3},"stateJson":{"type":"string","id":4},"todoJson":{"type":"string","id":5},"options":{"type":"PlanOptions","id":6}}},"AgentPlan":{"fields":{"agentId":{"type":"string","id":1},"revision":{"type":"uint32","id":2},"plan":{"type":"PlanReply","id":3},"reason":{"type":"string","id":4}}},"AgentReport":{"fields":{"agentId":{"type":"string","id":1},"revision":{"type":"uint32","id":2},"step":{"type":"uint32","id":3},"ok":{"type":"bool","id":4},"stateDeltaJson":{"type":"string","id":5},"reason":{"type":"string","id":6}}},"AgentSetGoal":{"fields":{"agentId":{"type":"string","id":1},"todoJson":{"type":"string","id":2}}},"AgentClose":{"fields":{"agentId":{"type":"string","id":1}}},"AgentAck":{"fields":{"agentId":{"type":"string","id":1},"replanned":{"type":"bool","id":2},"revision":{"type":"uint32","id":3}}},"Hello":{"fields":{"protocolVersion":{"type":"uint32","id":1},"token":{"type":"string","id":2},"clientName":{"type":"string","id":3},"maxFrameBytes":{"type":"uint32","id":4}}},"Welcome":{"fields":{"sessionId":{"type":"string","id":1},"serverVersion":{"type":"string","id":2},"protocolVersion":{"type":"uint32","id":3},"roles":{"rule":"repeated","type":"string","id":4},"maxFrameBytes":{"type":"uint32","id":5}}},"Ping":{"fields":{"payload":{"type":"bytes","id":1},"sentAtUs":{"type":"int64","id":2}}},"Pong":{"fields":{"payload":{"type":"bytes","id":1},"sentAtUs":{"type":"int64","id":2},"serverTimeUs":{"type":"int64","id":3}}},"ServerInfoRequest":{"fields":{}},"MethodInfo":{"fields":{"name":{"type":"string","id":1},"request":{"type":"string","id":2},"response":{"type":"string","id":3},"streaming":{"type":"bool","id":4},"roles":{"rule":"repeated","type":"string","id":5}}},"ServiceInfo":{"fields":{"name":{"type":"string","id":1},"methods":{"rule":"repeated","type":"MethodInfo","id":2}}},"ServerInfo":{"fields":{"serverVersion":{"type":"string","id":1},"protocolVersion":{"type":"uint32","id":2},"mode":{"type":"string","id":3},"services":{"rule":"repeated","type":"ServiceInfo","id":4},"uptimeS":{"type":"uint64","id":5}}}}}}}}};
 
 /** The parsed protocol, for reflection (field lists, JSON mapping). */
 export const root = protobuf.Root.fromJSON(descriptor);
@@ -26,6 +26,84 @@ export const ErrorCode = {
   INTERNAL: 12,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** An asset in the chunk store: a blob index (.caibx) and its metadata. */
+export interface AssetInfo {
+  /** The asset's id: the hex SHA-256 of its index file. */
+  assetId?: string;
+  name?: string;
+  contentType?: string;
+  sizeBytes?: Long | number;
+  project?: string;
+  chunks?: number;
+  createdAtMs?: Long | number;
+}
+
+/** Starts an upload. Data follows in AssetPutChunk requests, then AssetPutCommit. */
+export interface AssetPutBegin {
+  name?: string;
+  contentType?: string;
+  /** The total size when known (0: unknown); checked at commit. */
+  sizeBytes?: Long | number;
+  project?: string;
+}
+
+export interface AssetUpload {
+  uploadId?: string;
+  /** The largest AssetPutChunk.data the server takes. */
+  maxChunkBytes?: number;
+}
+
+export interface AssetPutChunk {
+  uploadId?: string;
+  /** Where this data starts in the asset; must equal the bytes received so far. */
+  offset?: Long | number;
+  data?: Uint8Array;
+}
+
+export interface AssetPutAck {
+  uploadId?: string;
+  receivedBytes?: Long | number;
+}
+
+export interface AssetPutCommit {
+  uploadId?: string;
+  /** Optional: the hex SHA-256 of the whole asset, checked before it is stored. */
+  sha256?: string;
+}
+
+/**
+ * Reads an asset. The reply is a stream of AssetData frames from `offset` on (resume a broken
+ * download by asking again from the bytes already received).
+ */
+export interface AssetGet {
+  assetId?: string;
+  offset?: Long | number;
+  /** How many bytes (0: to the end). */
+  length?: Long | number;
+  /** The largest AssetData.data the client wants (0: the server's default). */
+  maxChunkBytes?: number;
+}
+
+export interface AssetData {
+  assetId?: string;
+  offset?: Long | number;
+  data?: Uint8Array;
+}
+
+export interface AssetStat {
+  assetId?: string;
+}
+
+export interface AssetList {
+  project?: string;
+  namePrefix?: string;
+  limit?: number;
+}
+
+export interface AssetListReply {
+  assets?: AssetInfo[];
+}
 
 /** The answer to a request that failed, or the last frame of a stream that failed. */
 export interface Error {
@@ -56,8 +134,205 @@ export interface Envelope {
   pong?: Pong | null;
   serverInfoRequest?: ServerInfoRequest | null;
   serverInfo?: ServerInfo | null;
+  /** planner */
+  domainPut?: DomainPut | null;
+  domainInfo?: DomainInfo | null;
+  planRequest?: PlanRequest | null;
+  planReply?: PlanReply | null;
+  agentOpen?: AgentOpen | null;
+  agentPlan?: AgentPlan | null;
+  agentReport?: AgentReport | null;
+  agentSetGoal?: AgentSetGoal | null;
+  agentClose?: AgentClose | null;
+  agentAck?: AgentAck | null;
+  /** generate (characters and bodies) */
+  generateRequest?: GenerateRequest | null;
+  generateDelta?: GenerateDelta | null;
+  generateDone?: GenerateDone | null;
+  bodyBuild?: BodyBuild | null;
+  bodyBuilt?: BodyBuilt | null;
+  /** assets */
+  assetPutBegin?: AssetPutBegin | null;
+  assetUpload?: AssetUpload | null;
+  assetPutChunk?: AssetPutChunk | null;
+  assetPutAck?: AssetPutAck | null;
+  assetPutCommit?: AssetPutCommit | null;
+  assetInfo?: AssetInfo | null;
+  assetGet?: AssetGet | null;
+  assetData?: AssetData | null;
+  assetStat?: AssetStat | null;
+  assetList?: AssetList | null;
+  assetListReply?: AssetListReply | null;
   /** Which member of the oneof is set (present on decoded messages). */
-  body?: "hello" | "welcome" | "error" | "endOfStream" | "ping" | "pong" | "serverInfoRequest" | "serverInfo";
+  body?: "hello" | "welcome" | "error" | "endOfStream" | "ping" | "pong" | "serverInfoRequest" | "serverInfo" | "domainPut" | "domainInfo" | "planRequest" | "planReply" | "agentOpen" | "agentPlan" | "agentReport" | "agentSetGoal" | "agentClose" | "agentAck" | "generateRequest" | "generateDelta" | "generateDone" | "bodyBuild" | "bodyBuilt" | "assetPutBegin" | "assetUpload" | "assetPutChunk" | "assetPutAck" | "assetPutCommit" | "assetInfo" | "assetGet" | "assetData" | "assetStat" | "assetList" | "assetListReply";
+}
+
+/** Sampling settings for the llm generator; zero means the generator's default. */
+export interface GenerateOptions {
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  repetitionPenalty?: number;
+  maxTokens?: number;
+}
+
+/**
+ * Generates a character. The reply is a stream: GenerateDelta frames as the text is written,
+ * then one GenerateDone with the validated character.
+ */
+export interface GenerateRequest {
+  prompt?: string;
+  /** "procedural" (default) or "llm". */
+  generator?: string;
+  seed?: number;
+  /** Optional hints as JSON: {"name", "species", "role", "pronouns", "level"}. */
+  hintsJson?: string;
+  options?: GenerateOptions | null;
+}
+
+export interface GenerateDelta {
+  /** The next piece of the character's JSON text. */
+  text?: string;
+  /** When a top-level field has just been completed: its name and its value as JSON. */
+  field?: string;
+  fieldJson?: string;
+}
+
+export interface GenerateDone {
+  /** The character (shared-schema/json/character.schema.json) as JSON. */
+  characterJson?: string;
+  generator?: string;
+  tokens?: number;
+  elapsedMs?: number;
+}
+
+/** Builds a rigged, skinned glTF body and stores it in the asset store. */
+export interface BodyBuild {
+  /** A whole character; its appearance is used. */
+  characterJson?: string;
+  /** A character's appearance object. */
+  appearanceJson?: string;
+  /** Body parameters as the body generator takes them. */
+  paramsJson?: string;
+  /** Also return the .glb bytes in the reply (refused when they exceed the client's frame limit). */
+  includeBytes?: boolean;
+  /** The project the asset belongs to. */
+  project?: string;
+  /** Which member of the oneof is set (present on decoded messages). */
+  source?: "characterJson" | "appearanceJson" | "paramsJson";
+}
+
+export interface BodyBuilt {
+  asset?: AssetInfo | null;
+  glb?: Uint8Array;
+  elapsedMs?: number;
+}
+
+/** Registers (or replaces) a JSON domain under an id, after validating it. */
+export interface DomainPut {
+  domainId?: string;
+  domainJson?: string;
+}
+
+export interface DomainInfo {
+  domainId?: string;
+  actions?: number;
+  taskMethods?: number;
+  goalMethods?: number;
+}
+
+/** Limits and switches of one planning request; zero means the service's default. */
+export interface PlanOptions {
+  /** GTPyhop's verbose level 0-3: 1-3 return a trace. */
+  verbose?: number;
+  /** Turn off GTPyhop's verify_goals. */
+  skipGoalVerification?: boolean;
+  maxDepth?: Long | number;
+  maxExpansions?: Long | number;
+  timeoutMs?: number;
+}
+
+export interface PlanRequest {
+  domainId?: string;
+  domainJson?: string;
+  stateJson?: string;
+  todoJson?: string;
+  options?: PlanOptions | null;
+  /** Which member of the oneof is set (present on decoded messages). */
+  domain?: "domainId" | "domainJson";
+}
+
+/** One action of a plan: its name and its arguments as a JSON array. */
+export interface PlanStep {
+  name?: string;
+  argsJson?: string;
+}
+
+export interface PlanReply {
+  planId?: string;
+  /** False when there is no plan (GTPyhop's False); true with no steps when there is nothing to do. */
+  found?: boolean;
+  steps?: PlanStep[];
+  expansions?: Long | number;
+  elapsedMs?: number;
+  /** The trace as JSON when options.verbose > 0. */
+  traceJson?: string;
+}
+
+/**
+ * Opens an NPC agent session. The reply is a stream of AgentPlan frames: the first plan at once,
+ * then a new one each time the sidecar replans; it ends when the agent is closed.
+ */
+export interface AgentOpen {
+  /** Chosen by the client, unique per connection (e.g. the NPC's node path). */
+  agentId?: string;
+  domainId?: string;
+  domainJson?: string;
+  stateJson?: string;
+  todoJson?: string;
+  options?: PlanOptions | null;
+  /** Which member of the oneof is set (present on decoded messages). */
+  domain?: "domainId" | "domainJson";
+}
+
+export interface AgentPlan {
+  agentId?: string;
+  /** Increases with every new plan of this agent. */
+  revision?: number;
+  plan?: PlanReply | null;
+  /** Why this plan: "opened", "action_failed", "state_changed", "goal_changed". */
+  reason?: string;
+}
+
+/** The game reports how the step of a plan went, with what changed in the world. */
+export interface AgentReport {
+  agentId?: string;
+  /** The plan revision and the index of the step in that plan. */
+  revision?: number;
+  step?: number;
+  ok?: boolean;
+  /** Changed state variables, as {"var": {"arg": value}}; may be empty. */
+  stateDeltaJson?: string;
+  reason?: string;
+}
+
+/** Gives an agent a new todo list; it replans at once. */
+export interface AgentSetGoal {
+  agentId?: string;
+  todoJson?: string;
+}
+
+export interface AgentClose {
+  agentId?: string;
+}
+
+/** The answer to AgentReport, AgentSetGoal and AgentClose. */
+export interface AgentAck {
+  agentId?: string;
+  /** True when the request made the agent replan (the new plan follows on its stream). */
+  replanned?: boolean;
+  revision?: number;
 }
 
 /** The first frame of every connection. */
@@ -128,9 +403,38 @@ export interface ServerInfo {
 
 /** One codec per message, by the message's TypeScript name. */
 export const codecs = {
+  AssetInfo: messageCodec<AssetInfo>(root.lookupType("ensoul.v1.AssetInfo")),
+  AssetPutBegin: messageCodec<AssetPutBegin>(root.lookupType("ensoul.v1.AssetPutBegin")),
+  AssetUpload: messageCodec<AssetUpload>(root.lookupType("ensoul.v1.AssetUpload")),
+  AssetPutChunk: messageCodec<AssetPutChunk>(root.lookupType("ensoul.v1.AssetPutChunk")),
+  AssetPutAck: messageCodec<AssetPutAck>(root.lookupType("ensoul.v1.AssetPutAck")),
+  AssetPutCommit: messageCodec<AssetPutCommit>(root.lookupType("ensoul.v1.AssetPutCommit")),
+  AssetGet: messageCodec<AssetGet>(root.lookupType("ensoul.v1.AssetGet")),
+  AssetData: messageCodec<AssetData>(root.lookupType("ensoul.v1.AssetData")),
+  AssetStat: messageCodec<AssetStat>(root.lookupType("ensoul.v1.AssetStat")),
+  AssetList: messageCodec<AssetList>(root.lookupType("ensoul.v1.AssetList")),
+  AssetListReply: messageCodec<AssetListReply>(root.lookupType("ensoul.v1.AssetListReply")),
   Error: messageCodec<Error>(root.lookupType("ensoul.v1.Error")),
   EndOfStream: messageCodec<EndOfStream>(root.lookupType("ensoul.v1.EndOfStream")),
   Envelope: messageCodec<Envelope>(root.lookupType("ensoul.v1.Envelope")),
+  GenerateOptions: messageCodec<GenerateOptions>(root.lookupType("ensoul.v1.GenerateOptions")),
+  GenerateRequest: messageCodec<GenerateRequest>(root.lookupType("ensoul.v1.GenerateRequest")),
+  GenerateDelta: messageCodec<GenerateDelta>(root.lookupType("ensoul.v1.GenerateDelta")),
+  GenerateDone: messageCodec<GenerateDone>(root.lookupType("ensoul.v1.GenerateDone")),
+  BodyBuild: messageCodec<BodyBuild>(root.lookupType("ensoul.v1.BodyBuild")),
+  BodyBuilt: messageCodec<BodyBuilt>(root.lookupType("ensoul.v1.BodyBuilt")),
+  DomainPut: messageCodec<DomainPut>(root.lookupType("ensoul.v1.DomainPut")),
+  DomainInfo: messageCodec<DomainInfo>(root.lookupType("ensoul.v1.DomainInfo")),
+  PlanOptions: messageCodec<PlanOptions>(root.lookupType("ensoul.v1.PlanOptions")),
+  PlanRequest: messageCodec<PlanRequest>(root.lookupType("ensoul.v1.PlanRequest")),
+  PlanStep: messageCodec<PlanStep>(root.lookupType("ensoul.v1.PlanStep")),
+  PlanReply: messageCodec<PlanReply>(root.lookupType("ensoul.v1.PlanReply")),
+  AgentOpen: messageCodec<AgentOpen>(root.lookupType("ensoul.v1.AgentOpen")),
+  AgentPlan: messageCodec<AgentPlan>(root.lookupType("ensoul.v1.AgentPlan")),
+  AgentReport: messageCodec<AgentReport>(root.lookupType("ensoul.v1.AgentReport")),
+  AgentSetGoal: messageCodec<AgentSetGoal>(root.lookupType("ensoul.v1.AgentSetGoal")),
+  AgentClose: messageCodec<AgentClose>(root.lookupType("ensoul.v1.AgentClose")),
+  AgentAck: messageCodec<AgentAck>(root.lookupType("ensoul.v1.AgentAck")),
   Hello: messageCodec<Hello>(root.lookupType("ensoul.v1.Hello")),
   Welcome: messageCodec<Welcome>(root.lookupType("ensoul.v1.Welcome")),
   Ping: messageCodec<Ping>(root.lookupType("ensoul.v1.Ping")),

@@ -213,6 +213,748 @@ class _Reader extends RefCounted:
 				fail("unsupported wire type %d" % wire)
 
 
+## An asset in the chunk store: a blob index (.caibx) and its metadata.
+class AssetInfo extends RefCounted:
+	## The asset's id: the hex SHA-256 of its index file.
+	var asset_id: String = ""
+	var name: String = ""
+	var content_type: String = ""
+	var size_bytes: int = 0
+	var project: String = ""
+	var chunks: int = 0
+	var created_at_ms: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AssetInfo:
+		var r := _Reader.new(bytes)
+		var m := AssetInfo.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not asset_id.is_empty():
+			w.tag(1, 2)
+			w.text(asset_id)
+		if not name.is_empty():
+			w.tag(2, 2)
+			w.text(name)
+		if not content_type.is_empty():
+			w.tag(3, 2)
+			w.text(content_type)
+		if size_bytes != 0:
+			w.tag(4, 0)
+			w.varint(size_bytes)
+		if not project.is_empty():
+			w.tag(5, 2)
+			w.text(project)
+		if chunks != 0:
+			w.tag(6, 0)
+			w.varint(chunks & 0xFFFFFFFF)
+		if created_at_ms != 0:
+			w.tag(7, 0)
+			w.varint(created_at_ms)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					asset_id = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					name = r.text()
+				3:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					content_type = r.text()
+				4:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					size_bytes = r.varint()
+				5:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					project = r.text()
+				6:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					chunks = (r.varint() & 0xFFFFFFFF)
+				7:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					created_at_ms = r.varint()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AssetInfo message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not asset_id.is_empty():
+			d["assetId"] = asset_id
+		if not name.is_empty():
+			d["name"] = name
+		if not content_type.is_empty():
+			d["contentType"] = content_type
+		if size_bytes != 0:
+			d["sizeBytes"] = String.num_uint64(size_bytes)
+		if not project.is_empty():
+			d["project"] = project
+		if chunks != 0:
+			d["chunks"] = chunks
+		if created_at_ms != 0:
+			d["createdAtMs"] = str(created_at_ms)
+		return d
+
+
+## Starts an upload. Data follows in AssetPutChunk requests, then AssetPutCommit.
+class AssetPutBegin extends RefCounted:
+	var name: String = ""
+	var content_type: String = ""
+	## The total size when known (0: unknown); checked at commit.
+	var size_bytes: int = 0
+	var project: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AssetPutBegin:
+		var r := _Reader.new(bytes)
+		var m := AssetPutBegin.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not name.is_empty():
+			w.tag(1, 2)
+			w.text(name)
+		if not content_type.is_empty():
+			w.tag(2, 2)
+			w.text(content_type)
+		if size_bytes != 0:
+			w.tag(3, 0)
+			w.varint(size_bytes)
+		if not project.is_empty():
+			w.tag(4, 2)
+			w.text(project)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					name = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					content_type = r.text()
+				3:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					size_bytes = r.varint()
+				4:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					project = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AssetPutBegin message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not name.is_empty():
+			d["name"] = name
+		if not content_type.is_empty():
+			d["contentType"] = content_type
+		if size_bytes != 0:
+			d["sizeBytes"] = String.num_uint64(size_bytes)
+		if not project.is_empty():
+			d["project"] = project
+		return d
+
+
+class AssetUpload extends RefCounted:
+	var upload_id: String = ""
+	## The largest AssetPutChunk.data the server takes.
+	var max_chunk_bytes: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AssetUpload:
+		var r := _Reader.new(bytes)
+		var m := AssetUpload.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not upload_id.is_empty():
+			w.tag(1, 2)
+			w.text(upload_id)
+		if max_chunk_bytes != 0:
+			w.tag(2, 0)
+			w.varint(max_chunk_bytes & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					upload_id = r.text()
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					max_chunk_bytes = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AssetUpload message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not upload_id.is_empty():
+			d["uploadId"] = upload_id
+		if max_chunk_bytes != 0:
+			d["maxChunkBytes"] = max_chunk_bytes
+		return d
+
+
+class AssetPutChunk extends RefCounted:
+	var upload_id: String = ""
+	## Where this data starts in the asset; must equal the bytes received so far.
+	var offset: int = 0
+	var data: PackedByteArray = PackedByteArray()
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AssetPutChunk:
+		var r := _Reader.new(bytes)
+		var m := AssetPutChunk.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not upload_id.is_empty():
+			w.tag(1, 2)
+			w.text(upload_id)
+		if offset != 0:
+			w.tag(2, 0)
+			w.varint(offset)
+		if not data.is_empty():
+			w.tag(3, 2)
+			w.blob(data)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					upload_id = r.text()
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					offset = r.varint()
+				3:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					data = r.blob()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AssetPutChunk message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not upload_id.is_empty():
+			d["uploadId"] = upload_id
+		if offset != 0:
+			d["offset"] = String.num_uint64(offset)
+		if not data.is_empty():
+			d["data"] = Marshalls.raw_to_base64(data)
+		return d
+
+
+class AssetPutAck extends RefCounted:
+	var upload_id: String = ""
+	var received_bytes: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AssetPutAck:
+		var r := _Reader.new(bytes)
+		var m := AssetPutAck.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not upload_id.is_empty():
+			w.tag(1, 2)
+			w.text(upload_id)
+		if received_bytes != 0:
+			w.tag(2, 0)
+			w.varint(received_bytes)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					upload_id = r.text()
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					received_bytes = r.varint()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AssetPutAck message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not upload_id.is_empty():
+			d["uploadId"] = upload_id
+		if received_bytes != 0:
+			d["receivedBytes"] = String.num_uint64(received_bytes)
+		return d
+
+
+class AssetPutCommit extends RefCounted:
+	var upload_id: String = ""
+	## Optional: the hex SHA-256 of the whole asset, checked before it is stored.
+	var sha256: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AssetPutCommit:
+		var r := _Reader.new(bytes)
+		var m := AssetPutCommit.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not upload_id.is_empty():
+			w.tag(1, 2)
+			w.text(upload_id)
+		if not sha256.is_empty():
+			w.tag(2, 2)
+			w.text(sha256)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					upload_id = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					sha256 = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AssetPutCommit message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not upload_id.is_empty():
+			d["uploadId"] = upload_id
+		if not sha256.is_empty():
+			d["sha256"] = sha256
+		return d
+
+
+## Reads an asset. The reply is a stream of AssetData frames from `offset` on (resume a broken
+## download by asking again from the bytes already received).
+class AssetGet extends RefCounted:
+	var asset_id: String = ""
+	var offset: int = 0
+	## How many bytes (0: to the end).
+	var length: int = 0
+	## The largest AssetData.data the client wants (0: the server's default).
+	var max_chunk_bytes: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AssetGet:
+		var r := _Reader.new(bytes)
+		var m := AssetGet.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not asset_id.is_empty():
+			w.tag(1, 2)
+			w.text(asset_id)
+		if offset != 0:
+			w.tag(2, 0)
+			w.varint(offset)
+		if length != 0:
+			w.tag(3, 0)
+			w.varint(length)
+		if max_chunk_bytes != 0:
+			w.tag(4, 0)
+			w.varint(max_chunk_bytes & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					asset_id = r.text()
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					offset = r.varint()
+				3:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					length = r.varint()
+				4:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					max_chunk_bytes = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AssetGet message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not asset_id.is_empty():
+			d["assetId"] = asset_id
+		if offset != 0:
+			d["offset"] = String.num_uint64(offset)
+		if length != 0:
+			d["length"] = String.num_uint64(length)
+		if max_chunk_bytes != 0:
+			d["maxChunkBytes"] = max_chunk_bytes
+		return d
+
+
+class AssetData extends RefCounted:
+	var asset_id: String = ""
+	var offset: int = 0
+	var data: PackedByteArray = PackedByteArray()
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AssetData:
+		var r := _Reader.new(bytes)
+		var m := AssetData.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not asset_id.is_empty():
+			w.tag(1, 2)
+			w.text(asset_id)
+		if offset != 0:
+			w.tag(2, 0)
+			w.varint(offset)
+		if not data.is_empty():
+			w.tag(3, 2)
+			w.blob(data)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					asset_id = r.text()
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					offset = r.varint()
+				3:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					data = r.blob()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AssetData message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not asset_id.is_empty():
+			d["assetId"] = asset_id
+		if offset != 0:
+			d["offset"] = String.num_uint64(offset)
+		if not data.is_empty():
+			d["data"] = Marshalls.raw_to_base64(data)
+		return d
+
+
+class AssetStat extends RefCounted:
+	var asset_id: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AssetStat:
+		var r := _Reader.new(bytes)
+		var m := AssetStat.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not asset_id.is_empty():
+			w.tag(1, 2)
+			w.text(asset_id)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					asset_id = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AssetStat message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not asset_id.is_empty():
+			d["assetId"] = asset_id
+		return d
+
+
+class AssetList extends RefCounted:
+	var project: String = ""
+	var name_prefix: String = ""
+	var limit: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AssetList:
+		var r := _Reader.new(bytes)
+		var m := AssetList.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not project.is_empty():
+			w.tag(1, 2)
+			w.text(project)
+		if not name_prefix.is_empty():
+			w.tag(2, 2)
+			w.text(name_prefix)
+		if limit != 0:
+			w.tag(3, 0)
+			w.varint(limit & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					project = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					name_prefix = r.text()
+				3:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					limit = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AssetList message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not project.is_empty():
+			d["project"] = project
+		if not name_prefix.is_empty():
+			d["namePrefix"] = name_prefix
+		if limit != 0:
+			d["limit"] = limit
+		return d
+
+
+class AssetListReply extends RefCounted:
+	var assets: Array[AssetInfo] = []
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AssetListReply:
+		var r := _Reader.new(bytes)
+		var m := AssetListReply.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		for item in assets:
+			w.tag(1, 2)
+			w.message(item if item != null else AssetInfo.new())
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AssetInfo.new()
+					r.message(sub)
+					assets.append(sub)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AssetListReply message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not assets.is_empty():
+			var items := []
+			for item in assets:
+				items.append(item.to_dict())
+			d["assets"] = items
+		return d
+
+
 ## The answer to a request that failed, or the last frame of a stream that failed.
 class ErrorMessage extends RefCounted:
 	var code: ErrorCode = 0 as ErrorCode
@@ -332,7 +1074,7 @@ class EndOfStream extends RefCounted:
 
 ## One WebSocket binary frame is one Envelope.
 class Envelope extends RefCounted:
-	## Which field of the oneof is set: one of &"hello", &"welcome", &"error", &"end_of_stream", &"ping", &"pong", &"server_info_request", &"server_info", or &"" for none.
+	## Which field of the oneof is set: one of &"hello", &"welcome", &"error", &"end_of_stream", &"ping", &"pong", &"server_info_request", &"server_info", &"domain_put", &"domain_info", &"plan_request", &"plan_reply", &"agent_open", &"agent_plan", &"agent_report", &"agent_set_goal", &"agent_close", &"agent_ack", &"generate_request", &"generate_delta", &"generate_done", &"body_build", &"body_built", &"asset_put_begin", &"asset_upload", &"asset_put_chunk", &"asset_put_ack", &"asset_put_commit", &"asset_info", &"asset_get", &"asset_data", &"asset_stat", &"asset_list", &"asset_list_reply", or &"" for none.
 	var body: StringName = &""
 	## Set by the sender of a request; unique per connection and direction.
 	var id: int = 0
@@ -370,6 +1112,113 @@ class Envelope extends RefCounted:
 		set(value):
 			server_info = value
 			body = &"server_info"
+	## planner
+	var domain_put: DomainPut = null:
+		set(value):
+			domain_put = value
+			body = &"domain_put"
+	var domain_info: DomainInfo = null:
+		set(value):
+			domain_info = value
+			body = &"domain_info"
+	var plan_request: PlanRequest = null:
+		set(value):
+			plan_request = value
+			body = &"plan_request"
+	var plan_reply: PlanReply = null:
+		set(value):
+			plan_reply = value
+			body = &"plan_reply"
+	var agent_open: AgentOpen = null:
+		set(value):
+			agent_open = value
+			body = &"agent_open"
+	var agent_plan: AgentPlan = null:
+		set(value):
+			agent_plan = value
+			body = &"agent_plan"
+	var agent_report: AgentReport = null:
+		set(value):
+			agent_report = value
+			body = &"agent_report"
+	var agent_set_goal: AgentSetGoal = null:
+		set(value):
+			agent_set_goal = value
+			body = &"agent_set_goal"
+	var agent_close: AgentClose = null:
+		set(value):
+			agent_close = value
+			body = &"agent_close"
+	var agent_ack: AgentAck = null:
+		set(value):
+			agent_ack = value
+			body = &"agent_ack"
+	## generate (characters and bodies)
+	var generate_request: GenerateRequest = null:
+		set(value):
+			generate_request = value
+			body = &"generate_request"
+	var generate_delta: GenerateDelta = null:
+		set(value):
+			generate_delta = value
+			body = &"generate_delta"
+	var generate_done: GenerateDone = null:
+		set(value):
+			generate_done = value
+			body = &"generate_done"
+	var body_build: BodyBuild = null:
+		set(value):
+			body_build = value
+			body = &"body_build"
+	var body_built: BodyBuilt = null:
+		set(value):
+			body_built = value
+			body = &"body_built"
+	## assets
+	var asset_put_begin: AssetPutBegin = null:
+		set(value):
+			asset_put_begin = value
+			body = &"asset_put_begin"
+	var asset_upload: AssetUpload = null:
+		set(value):
+			asset_upload = value
+			body = &"asset_upload"
+	var asset_put_chunk: AssetPutChunk = null:
+		set(value):
+			asset_put_chunk = value
+			body = &"asset_put_chunk"
+	var asset_put_ack: AssetPutAck = null:
+		set(value):
+			asset_put_ack = value
+			body = &"asset_put_ack"
+	var asset_put_commit: AssetPutCommit = null:
+		set(value):
+			asset_put_commit = value
+			body = &"asset_put_commit"
+	var asset_info: AssetInfo = null:
+		set(value):
+			asset_info = value
+			body = &"asset_info"
+	var asset_get: AssetGet = null:
+		set(value):
+			asset_get = value
+			body = &"asset_get"
+	var asset_data: AssetData = null:
+		set(value):
+			asset_data = value
+			body = &"asset_data"
+	var asset_stat: AssetStat = null:
+		set(value):
+			asset_stat = value
+			body = &"asset_stat"
+	var asset_list: AssetList = null:
+		set(value):
+			asset_list = value
+			body = &"asset_list"
+	var asset_list_reply: AssetListReply = null:
+		set(value):
+			asset_list_reply = value
+			body = &"asset_list_reply"
 
 	## Encodes this message to protobuf wire bytes.
 	func encode() -> PackedByteArray:
@@ -415,6 +1264,84 @@ class Envelope extends RefCounted:
 		if body == &"server_info":
 			w.tag(17, 2)
 			w.message(server_info if server_info != null else ServerInfo.new())
+		if body == &"domain_put":
+			w.tag(100, 2)
+			w.message(domain_put if domain_put != null else DomainPut.new())
+		if body == &"domain_info":
+			w.tag(101, 2)
+			w.message(domain_info if domain_info != null else DomainInfo.new())
+		if body == &"plan_request":
+			w.tag(102, 2)
+			w.message(plan_request if plan_request != null else PlanRequest.new())
+		if body == &"plan_reply":
+			w.tag(103, 2)
+			w.message(plan_reply if plan_reply != null else PlanReply.new())
+		if body == &"agent_open":
+			w.tag(110, 2)
+			w.message(agent_open if agent_open != null else AgentOpen.new())
+		if body == &"agent_plan":
+			w.tag(111, 2)
+			w.message(agent_plan if agent_plan != null else AgentPlan.new())
+		if body == &"agent_report":
+			w.tag(112, 2)
+			w.message(agent_report if agent_report != null else AgentReport.new())
+		if body == &"agent_set_goal":
+			w.tag(113, 2)
+			w.message(agent_set_goal if agent_set_goal != null else AgentSetGoal.new())
+		if body == &"agent_close":
+			w.tag(114, 2)
+			w.message(agent_close if agent_close != null else AgentClose.new())
+		if body == &"agent_ack":
+			w.tag(115, 2)
+			w.message(agent_ack if agent_ack != null else AgentAck.new())
+		if body == &"generate_request":
+			w.tag(200, 2)
+			w.message(generate_request if generate_request != null else GenerateRequest.new())
+		if body == &"generate_delta":
+			w.tag(201, 2)
+			w.message(generate_delta if generate_delta != null else GenerateDelta.new())
+		if body == &"generate_done":
+			w.tag(202, 2)
+			w.message(generate_done if generate_done != null else GenerateDone.new())
+		if body == &"body_build":
+			w.tag(250, 2)
+			w.message(body_build if body_build != null else BodyBuild.new())
+		if body == &"body_built":
+			w.tag(251, 2)
+			w.message(body_built if body_built != null else BodyBuilt.new())
+		if body == &"asset_put_begin":
+			w.tag(300, 2)
+			w.message(asset_put_begin if asset_put_begin != null else AssetPutBegin.new())
+		if body == &"asset_upload":
+			w.tag(301, 2)
+			w.message(asset_upload if asset_upload != null else AssetUpload.new())
+		if body == &"asset_put_chunk":
+			w.tag(302, 2)
+			w.message(asset_put_chunk if asset_put_chunk != null else AssetPutChunk.new())
+		if body == &"asset_put_ack":
+			w.tag(303, 2)
+			w.message(asset_put_ack if asset_put_ack != null else AssetPutAck.new())
+		if body == &"asset_put_commit":
+			w.tag(304, 2)
+			w.message(asset_put_commit if asset_put_commit != null else AssetPutCommit.new())
+		if body == &"asset_info":
+			w.tag(305, 2)
+			w.message(asset_info if asset_info != null else AssetInfo.new())
+		if body == &"asset_get":
+			w.tag(306, 2)
+			w.message(asset_get if asset_get != null else AssetGet.new())
+		if body == &"asset_data":
+			w.tag(307, 2)
+			w.message(asset_data if asset_data != null else AssetData.new())
+		if body == &"asset_stat":
+			w.tag(308, 2)
+			w.message(asset_stat if asset_stat != null else AssetStat.new())
+		if body == &"asset_list":
+			w.tag(309, 2)
+			w.message(asset_list if asset_list != null else AssetList.new())
+		if body == &"asset_list_reply":
+			w.tag(310, 2)
+			w.message(asset_list_reply if asset_list_reply != null else AssetListReply.new())
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
@@ -487,6 +1414,188 @@ class Envelope extends RefCounted:
 					var sub := ServerInfo.new()
 					r.message(sub)
 					server_info = sub
+				100:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := DomainPut.new()
+					r.message(sub)
+					domain_put = sub
+				101:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := DomainInfo.new()
+					r.message(sub)
+					domain_info = sub
+				102:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := PlanRequest.new()
+					r.message(sub)
+					plan_request = sub
+				103:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := PlanReply.new()
+					r.message(sub)
+					plan_reply = sub
+				110:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AgentOpen.new()
+					r.message(sub)
+					agent_open = sub
+				111:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AgentPlan.new()
+					r.message(sub)
+					agent_plan = sub
+				112:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AgentReport.new()
+					r.message(sub)
+					agent_report = sub
+				113:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AgentSetGoal.new()
+					r.message(sub)
+					agent_set_goal = sub
+				114:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AgentClose.new()
+					r.message(sub)
+					agent_close = sub
+				115:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AgentAck.new()
+					r.message(sub)
+					agent_ack = sub
+				200:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := GenerateRequest.new()
+					r.message(sub)
+					generate_request = sub
+				201:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := GenerateDelta.new()
+					r.message(sub)
+					generate_delta = sub
+				202:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := GenerateDone.new()
+					r.message(sub)
+					generate_done = sub
+				250:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := BodyBuild.new()
+					r.message(sub)
+					body_build = sub
+				251:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := BodyBuilt.new()
+					r.message(sub)
+					body_built = sub
+				300:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AssetPutBegin.new()
+					r.message(sub)
+					asset_put_begin = sub
+				301:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AssetUpload.new()
+					r.message(sub)
+					asset_upload = sub
+				302:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AssetPutChunk.new()
+					r.message(sub)
+					asset_put_chunk = sub
+				303:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AssetPutAck.new()
+					r.message(sub)
+					asset_put_ack = sub
+				304:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AssetPutCommit.new()
+					r.message(sub)
+					asset_put_commit = sub
+				305:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AssetInfo.new()
+					r.message(sub)
+					asset_info = sub
+				306:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AssetGet.new()
+					r.message(sub)
+					asset_get = sub
+				307:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AssetData.new()
+					r.message(sub)
+					asset_data = sub
+				308:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AssetStat.new()
+					r.message(sub)
+					asset_stat = sub
+				309:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AssetList.new()
+					r.message(sub)
+					asset_list = sub
+				310:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AssetListReply.new()
+					r.message(sub)
+					asset_list_reply = sub
 				_:
 					r.skip(wire)
 		if r.pos > end:
@@ -516,6 +1625,1536 @@ class Envelope extends RefCounted:
 			d["serverInfoRequest"] = (server_info_request if server_info_request != null else ServerInfoRequest.new()).to_dict()
 		if body == &"server_info":
 			d["serverInfo"] = (server_info if server_info != null else ServerInfo.new()).to_dict()
+		if body == &"domain_put":
+			d["domainPut"] = (domain_put if domain_put != null else DomainPut.new()).to_dict()
+		if body == &"domain_info":
+			d["domainInfo"] = (domain_info if domain_info != null else DomainInfo.new()).to_dict()
+		if body == &"plan_request":
+			d["planRequest"] = (plan_request if plan_request != null else PlanRequest.new()).to_dict()
+		if body == &"plan_reply":
+			d["planReply"] = (plan_reply if plan_reply != null else PlanReply.new()).to_dict()
+		if body == &"agent_open":
+			d["agentOpen"] = (agent_open if agent_open != null else AgentOpen.new()).to_dict()
+		if body == &"agent_plan":
+			d["agentPlan"] = (agent_plan if agent_plan != null else AgentPlan.new()).to_dict()
+		if body == &"agent_report":
+			d["agentReport"] = (agent_report if agent_report != null else AgentReport.new()).to_dict()
+		if body == &"agent_set_goal":
+			d["agentSetGoal"] = (agent_set_goal if agent_set_goal != null else AgentSetGoal.new()).to_dict()
+		if body == &"agent_close":
+			d["agentClose"] = (agent_close if agent_close != null else AgentClose.new()).to_dict()
+		if body == &"agent_ack":
+			d["agentAck"] = (agent_ack if agent_ack != null else AgentAck.new()).to_dict()
+		if body == &"generate_request":
+			d["generateRequest"] = (generate_request if generate_request != null else GenerateRequest.new()).to_dict()
+		if body == &"generate_delta":
+			d["generateDelta"] = (generate_delta if generate_delta != null else GenerateDelta.new()).to_dict()
+		if body == &"generate_done":
+			d["generateDone"] = (generate_done if generate_done != null else GenerateDone.new()).to_dict()
+		if body == &"body_build":
+			d["bodyBuild"] = (body_build if body_build != null else BodyBuild.new()).to_dict()
+		if body == &"body_built":
+			d["bodyBuilt"] = (body_built if body_built != null else BodyBuilt.new()).to_dict()
+		if body == &"asset_put_begin":
+			d["assetPutBegin"] = (asset_put_begin if asset_put_begin != null else AssetPutBegin.new()).to_dict()
+		if body == &"asset_upload":
+			d["assetUpload"] = (asset_upload if asset_upload != null else AssetUpload.new()).to_dict()
+		if body == &"asset_put_chunk":
+			d["assetPutChunk"] = (asset_put_chunk if asset_put_chunk != null else AssetPutChunk.new()).to_dict()
+		if body == &"asset_put_ack":
+			d["assetPutAck"] = (asset_put_ack if asset_put_ack != null else AssetPutAck.new()).to_dict()
+		if body == &"asset_put_commit":
+			d["assetPutCommit"] = (asset_put_commit if asset_put_commit != null else AssetPutCommit.new()).to_dict()
+		if body == &"asset_info":
+			d["assetInfo"] = (asset_info if asset_info != null else AssetInfo.new()).to_dict()
+		if body == &"asset_get":
+			d["assetGet"] = (asset_get if asset_get != null else AssetGet.new()).to_dict()
+		if body == &"asset_data":
+			d["assetData"] = (asset_data if asset_data != null else AssetData.new()).to_dict()
+		if body == &"asset_stat":
+			d["assetStat"] = (asset_stat if asset_stat != null else AssetStat.new()).to_dict()
+		if body == &"asset_list":
+			d["assetList"] = (asset_list if asset_list != null else AssetList.new()).to_dict()
+		if body == &"asset_list_reply":
+			d["assetListReply"] = (asset_list_reply if asset_list_reply != null else AssetListReply.new()).to_dict()
+		return d
+
+
+## Sampling settings for the llm generator; zero means the generator's default.
+class GenerateOptions extends RefCounted:
+	var temperature: float = 0.0
+	var top_k: int = 0
+	var top_p: float = 0.0
+	var min_p: float = 0.0
+	var repetition_penalty: float = 0.0
+	var max_tokens: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> GenerateOptions:
+		var r := _Reader.new(bytes)
+		var m := GenerateOptions.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if temperature != 0.0:
+			w.tag(1, 5)
+			w.float32(temperature)
+		if top_k != 0:
+			w.tag(2, 0)
+			w.varint(top_k & 0xFFFFFFFF)
+		if top_p != 0.0:
+			w.tag(3, 5)
+			w.float32(top_p)
+		if min_p != 0.0:
+			w.tag(4, 5)
+			w.float32(min_p)
+		if repetition_penalty != 0.0:
+			w.tag(5, 5)
+			w.float32(repetition_penalty)
+		if max_tokens != 0:
+			w.tag(6, 0)
+			w.varint(max_tokens & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 5:
+						r.skip(wire)
+						continue
+					temperature = r.float32()
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					top_k = (r.varint() & 0xFFFFFFFF)
+				3:
+					if wire != 5:
+						r.skip(wire)
+						continue
+					top_p = r.float32()
+				4:
+					if wire != 5:
+						r.skip(wire)
+						continue
+					min_p = r.float32()
+				5:
+					if wire != 5:
+						r.skip(wire)
+						continue
+					repetition_penalty = r.float32()
+				6:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					max_tokens = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its GenerateOptions message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if temperature != 0.0:
+			d["temperature"] = _Json.number(temperature)
+		if top_k != 0:
+			d["topK"] = top_k
+		if top_p != 0.0:
+			d["topP"] = _Json.number(top_p)
+		if min_p != 0.0:
+			d["minP"] = _Json.number(min_p)
+		if repetition_penalty != 0.0:
+			d["repetitionPenalty"] = _Json.number(repetition_penalty)
+		if max_tokens != 0:
+			d["maxTokens"] = max_tokens
+		return d
+
+
+## Generates a character. The reply is a stream: GenerateDelta frames as the text is written,
+## then one GenerateDone with the validated character.
+class GenerateRequest extends RefCounted:
+	var prompt: String = ""
+	## "procedural" (default) or "llm".
+	var generator: String = ""
+	var seed: int = 0
+	## Optional hints as JSON: {"name", "species", "role", "pronouns", "level"}.
+	var hints_json: String = ""
+	var options: GenerateOptions = null
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> GenerateRequest:
+		var r := _Reader.new(bytes)
+		var m := GenerateRequest.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not prompt.is_empty():
+			w.tag(1, 2)
+			w.text(prompt)
+		if not generator.is_empty():
+			w.tag(2, 2)
+			w.text(generator)
+		if seed != 0:
+			w.tag(3, 0)
+			w.varint(seed & 0xFFFFFFFF)
+		if not hints_json.is_empty():
+			w.tag(4, 2)
+			w.text(hints_json)
+		if options != null:
+			w.tag(5, 2)
+			w.message(options if options != null else GenerateOptions.new())
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					prompt = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					generator = r.text()
+				3:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					seed = (r.varint() & 0xFFFFFFFF)
+				4:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					hints_json = r.text()
+				5:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := GenerateOptions.new()
+					r.message(sub)
+					options = sub
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its GenerateRequest message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not prompt.is_empty():
+			d["prompt"] = prompt
+		if not generator.is_empty():
+			d["generator"] = generator
+		if seed != 0:
+			d["seed"] = seed
+		if not hints_json.is_empty():
+			d["hintsJson"] = hints_json
+		if options != null:
+			d["options"] = (options if options != null else GenerateOptions.new()).to_dict()
+		return d
+
+
+class GenerateDelta extends RefCounted:
+	## The next piece of the character's JSON text.
+	var text: String = ""
+	## When a top-level field has just been completed: its name and its value as JSON.
+	var field: String = ""
+	var field_json: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> GenerateDelta:
+		var r := _Reader.new(bytes)
+		var m := GenerateDelta.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not text.is_empty():
+			w.tag(1, 2)
+			w.text(text)
+		if not field.is_empty():
+			w.tag(2, 2)
+			w.text(field)
+		if not field_json.is_empty():
+			w.tag(3, 2)
+			w.text(field_json)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					text = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					field = r.text()
+				3:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					field_json = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its GenerateDelta message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not text.is_empty():
+			d["text"] = text
+		if not field.is_empty():
+			d["field"] = field
+		if not field_json.is_empty():
+			d["fieldJson"] = field_json
+		return d
+
+
+class GenerateDone extends RefCounted:
+	## The character (shared-schema/json/character.schema.json) as JSON.
+	var character_json: String = ""
+	var generator: String = ""
+	var tokens: int = 0
+	var elapsed_ms: float = 0.0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> GenerateDone:
+		var r := _Reader.new(bytes)
+		var m := GenerateDone.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not character_json.is_empty():
+			w.tag(1, 2)
+			w.text(character_json)
+		if not generator.is_empty():
+			w.tag(2, 2)
+			w.text(generator)
+		if tokens != 0:
+			w.tag(3, 0)
+			w.varint(tokens & 0xFFFFFFFF)
+		if elapsed_ms != 0.0:
+			w.tag(4, 1)
+			w.float64(elapsed_ms)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					character_json = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					generator = r.text()
+				3:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					tokens = (r.varint() & 0xFFFFFFFF)
+				4:
+					if wire != 1:
+						r.skip(wire)
+						continue
+					elapsed_ms = r.float64()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its GenerateDone message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not character_json.is_empty():
+			d["characterJson"] = character_json
+		if not generator.is_empty():
+			d["generator"] = generator
+		if tokens != 0:
+			d["tokens"] = tokens
+		if elapsed_ms != 0.0:
+			d["elapsedMs"] = _Json.number(elapsed_ms)
+		return d
+
+
+## Builds a rigged, skinned glTF body and stores it in the asset store.
+class BodyBuild extends RefCounted:
+	## Which field of the oneof is set: one of &"character_json", &"appearance_json", &"params_json", or &"" for none.
+	var source: StringName = &""
+	## A whole character; its appearance is used.
+	var character_json: String = "":
+		set(value):
+			character_json = value
+			source = &"character_json"
+	## A character's appearance object.
+	var appearance_json: String = "":
+		set(value):
+			appearance_json = value
+			source = &"appearance_json"
+	## Body parameters as the body generator takes them.
+	var params_json: String = "":
+		set(value):
+			params_json = value
+			source = &"params_json"
+	## Also return the .glb bytes in the reply (refused when they exceed the client's frame limit).
+	var include_bytes: bool = false
+	## The project the asset belongs to.
+	var project: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> BodyBuild:
+		var r := _Reader.new(bytes)
+		var m := BodyBuild.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if source == &"character_json":
+			w.tag(1, 2)
+			w.text(character_json)
+		if source == &"appearance_json":
+			w.tag(2, 2)
+			w.text(appearance_json)
+		if source == &"params_json":
+			w.tag(3, 2)
+			w.text(params_json)
+		if include_bytes:
+			w.tag(4, 0)
+			w.varint(1 if include_bytes else 0)
+		if not project.is_empty():
+			w.tag(5, 2)
+			w.text(project)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					character_json = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					appearance_json = r.text()
+				3:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					params_json = r.text()
+				4:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					include_bytes = (r.varint() != 0)
+				5:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					project = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its BodyBuild message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if source == &"character_json":
+			d["characterJson"] = character_json
+		if source == &"appearance_json":
+			d["appearanceJson"] = appearance_json
+		if source == &"params_json":
+			d["paramsJson"] = params_json
+		if include_bytes:
+			d["includeBytes"] = include_bytes
+		if not project.is_empty():
+			d["project"] = project
+		return d
+
+
+class BodyBuilt extends RefCounted:
+	var asset: AssetInfo = null
+	var glb: PackedByteArray = PackedByteArray()
+	var elapsed_ms: float = 0.0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> BodyBuilt:
+		var r := _Reader.new(bytes)
+		var m := BodyBuilt.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if asset != null:
+			w.tag(1, 2)
+			w.message(asset if asset != null else AssetInfo.new())
+		if not glb.is_empty():
+			w.tag(2, 2)
+			w.blob(glb)
+		if elapsed_ms != 0.0:
+			w.tag(3, 1)
+			w.float64(elapsed_ms)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := AssetInfo.new()
+					r.message(sub)
+					asset = sub
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					glb = r.blob()
+				3:
+					if wire != 1:
+						r.skip(wire)
+						continue
+					elapsed_ms = r.float64()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its BodyBuilt message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if asset != null:
+			d["asset"] = (asset if asset != null else AssetInfo.new()).to_dict()
+		if not glb.is_empty():
+			d["glb"] = Marshalls.raw_to_base64(glb)
+		if elapsed_ms != 0.0:
+			d["elapsedMs"] = _Json.number(elapsed_ms)
+		return d
+
+
+## Registers (or replaces) a JSON domain under an id, after validating it.
+class DomainPut extends RefCounted:
+	var domain_id: String = ""
+	var domain_json: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> DomainPut:
+		var r := _Reader.new(bytes)
+		var m := DomainPut.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not domain_id.is_empty():
+			w.tag(1, 2)
+			w.text(domain_id)
+		if not domain_json.is_empty():
+			w.tag(2, 2)
+			w.text(domain_json)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					domain_id = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					domain_json = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its DomainPut message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not domain_id.is_empty():
+			d["domainId"] = domain_id
+		if not domain_json.is_empty():
+			d["domainJson"] = domain_json
+		return d
+
+
+class DomainInfo extends RefCounted:
+	var domain_id: String = ""
+	var actions: int = 0
+	var task_methods: int = 0
+	var goal_methods: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> DomainInfo:
+		var r := _Reader.new(bytes)
+		var m := DomainInfo.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not domain_id.is_empty():
+			w.tag(1, 2)
+			w.text(domain_id)
+		if actions != 0:
+			w.tag(2, 0)
+			w.varint(actions & 0xFFFFFFFF)
+		if task_methods != 0:
+			w.tag(3, 0)
+			w.varint(task_methods & 0xFFFFFFFF)
+		if goal_methods != 0:
+			w.tag(4, 0)
+			w.varint(goal_methods & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					domain_id = r.text()
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					actions = (r.varint() & 0xFFFFFFFF)
+				3:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					task_methods = (r.varint() & 0xFFFFFFFF)
+				4:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					goal_methods = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its DomainInfo message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not domain_id.is_empty():
+			d["domainId"] = domain_id
+		if actions != 0:
+			d["actions"] = actions
+		if task_methods != 0:
+			d["taskMethods"] = task_methods
+		if goal_methods != 0:
+			d["goalMethods"] = goal_methods
+		return d
+
+
+## Limits and switches of one planning request; zero means the service's default.
+class PlanOptions extends RefCounted:
+	## GTPyhop's verbose level 0-3: 1-3 return a trace.
+	var verbose: int = 0
+	## Turn off GTPyhop's verify_goals.
+	var skip_goal_verification: bool = false
+	var max_depth: int = 0
+	var max_expansions: int = 0
+	var timeout_ms: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> PlanOptions:
+		var r := _Reader.new(bytes)
+		var m := PlanOptions.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if verbose != 0:
+			w.tag(1, 0)
+			w.varint(verbose & 0xFFFFFFFF)
+		if skip_goal_verification:
+			w.tag(2, 0)
+			w.varint(1 if skip_goal_verification else 0)
+		if max_depth != 0:
+			w.tag(3, 0)
+			w.varint(max_depth)
+		if max_expansions != 0:
+			w.tag(4, 0)
+			w.varint(max_expansions)
+		if timeout_ms != 0:
+			w.tag(5, 0)
+			w.varint(timeout_ms & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					verbose = (r.varint() & 0xFFFFFFFF)
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					skip_goal_verification = (r.varint() != 0)
+				3:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					max_depth = r.varint()
+				4:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					max_expansions = r.varint()
+				5:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					timeout_ms = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its PlanOptions message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if verbose != 0:
+			d["verbose"] = verbose
+		if skip_goal_verification:
+			d["skipGoalVerification"] = skip_goal_verification
+		if max_depth != 0:
+			d["maxDepth"] = String.num_uint64(max_depth)
+		if max_expansions != 0:
+			d["maxExpansions"] = String.num_uint64(max_expansions)
+		if timeout_ms != 0:
+			d["timeoutMs"] = timeout_ms
+		return d
+
+
+class PlanRequest extends RefCounted:
+	## Which field of the oneof is set: one of &"domain_id", &"domain_json", or &"" for none.
+	var domain: StringName = &""
+	var domain_id: String = "":
+		set(value):
+			domain_id = value
+			domain = &"domain_id"
+	var domain_json: String = "":
+		set(value):
+			domain_json = value
+			domain = &"domain_json"
+	var state_json: String = ""
+	var todo_json: String = ""
+	var options: PlanOptions = null
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> PlanRequest:
+		var r := _Reader.new(bytes)
+		var m := PlanRequest.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if domain == &"domain_id":
+			w.tag(1, 2)
+			w.text(domain_id)
+		if domain == &"domain_json":
+			w.tag(2, 2)
+			w.text(domain_json)
+		if not state_json.is_empty():
+			w.tag(3, 2)
+			w.text(state_json)
+		if not todo_json.is_empty():
+			w.tag(4, 2)
+			w.text(todo_json)
+		if options != null:
+			w.tag(5, 2)
+			w.message(options if options != null else PlanOptions.new())
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					domain_id = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					domain_json = r.text()
+				3:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					state_json = r.text()
+				4:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					todo_json = r.text()
+				5:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := PlanOptions.new()
+					r.message(sub)
+					options = sub
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its PlanRequest message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if domain == &"domain_id":
+			d["domainId"] = domain_id
+		if domain == &"domain_json":
+			d["domainJson"] = domain_json
+		if not state_json.is_empty():
+			d["stateJson"] = state_json
+		if not todo_json.is_empty():
+			d["todoJson"] = todo_json
+		if options != null:
+			d["options"] = (options if options != null else PlanOptions.new()).to_dict()
+		return d
+
+
+## One action of a plan: its name and its arguments as a JSON array.
+class PlanStep extends RefCounted:
+	var name: String = ""
+	var args_json: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> PlanStep:
+		var r := _Reader.new(bytes)
+		var m := PlanStep.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not name.is_empty():
+			w.tag(1, 2)
+			w.text(name)
+		if not args_json.is_empty():
+			w.tag(2, 2)
+			w.text(args_json)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					name = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					args_json = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its PlanStep message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not name.is_empty():
+			d["name"] = name
+		if not args_json.is_empty():
+			d["argsJson"] = args_json
+		return d
+
+
+class PlanReply extends RefCounted:
+	var plan_id: String = ""
+	## False when there is no plan (GTPyhop's False); true with no steps when there is nothing to do.
+	var found: bool = false
+	var steps: Array[PlanStep] = []
+	var expansions: int = 0
+	var elapsed_ms: float = 0.0
+	## The trace as JSON when options.verbose > 0.
+	var trace_json: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> PlanReply:
+		var r := _Reader.new(bytes)
+		var m := PlanReply.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not plan_id.is_empty():
+			w.tag(1, 2)
+			w.text(plan_id)
+		if found:
+			w.tag(2, 0)
+			w.varint(1 if found else 0)
+		for item in steps:
+			w.tag(3, 2)
+			w.message(item if item != null else PlanStep.new())
+		if expansions != 0:
+			w.tag(4, 0)
+			w.varint(expansions)
+		if elapsed_ms != 0.0:
+			w.tag(5, 1)
+			w.float64(elapsed_ms)
+		if not trace_json.is_empty():
+			w.tag(6, 2)
+			w.text(trace_json)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					plan_id = r.text()
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					found = (r.varint() != 0)
+				3:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := PlanStep.new()
+					r.message(sub)
+					steps.append(sub)
+				4:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					expansions = r.varint()
+				5:
+					if wire != 1:
+						r.skip(wire)
+						continue
+					elapsed_ms = r.float64()
+				6:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					trace_json = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its PlanReply message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not plan_id.is_empty():
+			d["planId"] = plan_id
+		if found:
+			d["found"] = found
+		if not steps.is_empty():
+			var items := []
+			for item in steps:
+				items.append(item.to_dict())
+			d["steps"] = items
+		if expansions != 0:
+			d["expansions"] = String.num_uint64(expansions)
+		if elapsed_ms != 0.0:
+			d["elapsedMs"] = _Json.number(elapsed_ms)
+		if not trace_json.is_empty():
+			d["traceJson"] = trace_json
+		return d
+
+
+## Opens an NPC agent session. The reply is a stream of AgentPlan frames: the first plan at once,
+## then a new one each time the sidecar replans; it ends when the agent is closed.
+class AgentOpen extends RefCounted:
+	## Which field of the oneof is set: one of &"domain_id", &"domain_json", or &"" for none.
+	var domain: StringName = &""
+	## Chosen by the client, unique per connection (e.g. the NPC's node path).
+	var agent_id: String = ""
+	var domain_id: String = "":
+		set(value):
+			domain_id = value
+			domain = &"domain_id"
+	var domain_json: String = "":
+		set(value):
+			domain_json = value
+			domain = &"domain_json"
+	var state_json: String = ""
+	var todo_json: String = ""
+	var options: PlanOptions = null
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AgentOpen:
+		var r := _Reader.new(bytes)
+		var m := AgentOpen.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not agent_id.is_empty():
+			w.tag(1, 2)
+			w.text(agent_id)
+		if domain == &"domain_id":
+			w.tag(2, 2)
+			w.text(domain_id)
+		if domain == &"domain_json":
+			w.tag(3, 2)
+			w.text(domain_json)
+		if not state_json.is_empty():
+			w.tag(4, 2)
+			w.text(state_json)
+		if not todo_json.is_empty():
+			w.tag(5, 2)
+			w.text(todo_json)
+		if options != null:
+			w.tag(6, 2)
+			w.message(options if options != null else PlanOptions.new())
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					agent_id = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					domain_id = r.text()
+				3:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					domain_json = r.text()
+				4:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					state_json = r.text()
+				5:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					todo_json = r.text()
+				6:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := PlanOptions.new()
+					r.message(sub)
+					options = sub
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AgentOpen message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not agent_id.is_empty():
+			d["agentId"] = agent_id
+		if domain == &"domain_id":
+			d["domainId"] = domain_id
+		if domain == &"domain_json":
+			d["domainJson"] = domain_json
+		if not state_json.is_empty():
+			d["stateJson"] = state_json
+		if not todo_json.is_empty():
+			d["todoJson"] = todo_json
+		if options != null:
+			d["options"] = (options if options != null else PlanOptions.new()).to_dict()
+		return d
+
+
+class AgentPlan extends RefCounted:
+	var agent_id: String = ""
+	## Increases with every new plan of this agent.
+	var revision: int = 0
+	var plan: PlanReply = null
+	## Why this plan: "opened", "action_failed", "state_changed", "goal_changed".
+	var reason: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AgentPlan:
+		var r := _Reader.new(bytes)
+		var m := AgentPlan.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not agent_id.is_empty():
+			w.tag(1, 2)
+			w.text(agent_id)
+		if revision != 0:
+			w.tag(2, 0)
+			w.varint(revision & 0xFFFFFFFF)
+		if plan != null:
+			w.tag(3, 2)
+			w.message(plan if plan != null else PlanReply.new())
+		if not reason.is_empty():
+			w.tag(4, 2)
+			w.text(reason)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					agent_id = r.text()
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					revision = (r.varint() & 0xFFFFFFFF)
+				3:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := PlanReply.new()
+					r.message(sub)
+					plan = sub
+				4:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					reason = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AgentPlan message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not agent_id.is_empty():
+			d["agentId"] = agent_id
+		if revision != 0:
+			d["revision"] = revision
+		if plan != null:
+			d["plan"] = (plan if plan != null else PlanReply.new()).to_dict()
+		if not reason.is_empty():
+			d["reason"] = reason
+		return d
+
+
+## The game reports how the step of a plan went, with what changed in the world.
+class AgentReport extends RefCounted:
+	var agent_id: String = ""
+	## The plan revision and the index of the step in that plan.
+	var revision: int = 0
+	var step: int = 0
+	var ok: bool = false
+	## Changed state variables, as {"var": {"arg": value}}; may be empty.
+	var state_delta_json: String = ""
+	var reason: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AgentReport:
+		var r := _Reader.new(bytes)
+		var m := AgentReport.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not agent_id.is_empty():
+			w.tag(1, 2)
+			w.text(agent_id)
+		if revision != 0:
+			w.tag(2, 0)
+			w.varint(revision & 0xFFFFFFFF)
+		if step != 0:
+			w.tag(3, 0)
+			w.varint(step & 0xFFFFFFFF)
+		if ok:
+			w.tag(4, 0)
+			w.varint(1 if ok else 0)
+		if not state_delta_json.is_empty():
+			w.tag(5, 2)
+			w.text(state_delta_json)
+		if not reason.is_empty():
+			w.tag(6, 2)
+			w.text(reason)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					agent_id = r.text()
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					revision = (r.varint() & 0xFFFFFFFF)
+				3:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					step = (r.varint() & 0xFFFFFFFF)
+				4:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					ok = (r.varint() != 0)
+				5:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					state_delta_json = r.text()
+				6:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					reason = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AgentReport message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not agent_id.is_empty():
+			d["agentId"] = agent_id
+		if revision != 0:
+			d["revision"] = revision
+		if step != 0:
+			d["step"] = step
+		if ok:
+			d["ok"] = ok
+		if not state_delta_json.is_empty():
+			d["stateDeltaJson"] = state_delta_json
+		if not reason.is_empty():
+			d["reason"] = reason
+		return d
+
+
+## Gives an agent a new todo list; it replans at once.
+class AgentSetGoal extends RefCounted:
+	var agent_id: String = ""
+	var todo_json: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AgentSetGoal:
+		var r := _Reader.new(bytes)
+		var m := AgentSetGoal.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not agent_id.is_empty():
+			w.tag(1, 2)
+			w.text(agent_id)
+		if not todo_json.is_empty():
+			w.tag(2, 2)
+			w.text(todo_json)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					agent_id = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					todo_json = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AgentSetGoal message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not agent_id.is_empty():
+			d["agentId"] = agent_id
+		if not todo_json.is_empty():
+			d["todoJson"] = todo_json
+		return d
+
+
+class AgentClose extends RefCounted:
+	var agent_id: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AgentClose:
+		var r := _Reader.new(bytes)
+		var m := AgentClose.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not agent_id.is_empty():
+			w.tag(1, 2)
+			w.text(agent_id)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					agent_id = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AgentClose message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not agent_id.is_empty():
+			d["agentId"] = agent_id
+		return d
+
+
+## The answer to AgentReport, AgentSetGoal and AgentClose.
+class AgentAck extends RefCounted:
+	var agent_id: String = ""
+	## True when the request made the agent replan (the new plan follows on its stream).
+	var replanned: bool = false
+	var revision: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AgentAck:
+		var r := _Reader.new(bytes)
+		var m := AgentAck.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not agent_id.is_empty():
+			w.tag(1, 2)
+			w.text(agent_id)
+		if replanned:
+			w.tag(2, 0)
+			w.varint(1 if replanned else 0)
+		if revision != 0:
+			w.tag(3, 0)
+			w.varint(revision & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					agent_id = r.text()
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					replanned = (r.varint() != 0)
+				3:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					revision = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its AgentAck message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not agent_id.is_empty():
+			d["agentId"] = agent_id
+		if replanned:
+			d["replanned"] = replanned
+		if revision != 0:
+			d["revision"] = revision
 		return d
 
 
