@@ -3,7 +3,7 @@
  * method table and starts the gateway. The only module that knows every service.
  */
 import { createGateway, type Gateway } from "../gateway/server.js";
-import { MethodTable } from "../gateway/methods.js";
+import { MethodTable, type Method } from "../gateway/methods.js";
 import { isLoopback, type SidecarConfig } from "../lib/config.js";
 import { EnsoulError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
@@ -36,7 +36,12 @@ export async function startSidecar(config: SidecarConfig, log: Logger): Promise<
   }
   const adminToken = loadOrCreateAdminToken(config.dataDir);
   const methods = new MethodTable();
-  for (const m of createSystemService({ mode: config.mode, listMethods: () => methods.all() })) methods.add(m);
+  const closers: (() => Promise<void> | void)[] = [];
+  // Every service's methods, in one table the gateway routes by.
+  const services: Method[][] = [
+    createSystemService({ mode: config.mode, listMethods: () => methods.all() }),
+  ];
+  for (const list of services) for (const m of list) methods.add(m);
 
   const gateway = createGateway({
     methods,
@@ -52,6 +57,9 @@ export async function startSidecar(config: SidecarConfig, log: Logger): Promise<
     port: address.port,
     url: `ws://${hostForUrl}:${address.port}/v1/ws`,
     adminToken,
-    close: () => gateway.close(),
+    close: async () => {
+      await gateway.close();
+      for (const close of closers.reverse()) await close();
+    },
   };
 }
