@@ -9,6 +9,7 @@ import { EnsoulError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { BootstrapAuthenticator, loadOrCreateAdminToken, type AdminToken } from "../services/auth/bootstrap.js";
 import { createSystemService } from "../services/system/index.js";
+import { createGenerateService } from "../services/generate/rpc.js";
 
 export interface RunningSidecar {
   gateway: Gateway;
@@ -37,9 +38,12 @@ export async function startSidecar(config: SidecarConfig, log: Logger): Promise<
   const adminToken = loadOrCreateAdminToken(config.dataDir);
   const methods = new MethodTable();
   const closers: (() => Promise<void> | void)[] = [];
+  const generate = createGenerateService({ modelDir: config.modelDir });
+  closers.push(generate.close);
   // Every service's methods, in one table the gateway routes by.
   const services: Method[][] = [
     createSystemService({ mode: config.mode, listMethods: () => methods.all() }),
+    generate.methods,
   ];
   for (const list of services) for (const m of list) methods.add(m);
 

@@ -24,6 +24,7 @@ export function registerServeCommand(program: Command, out: (line: string) => vo
     .option("--max-frame-bytes <n>", "largest frame or HTTP body accepted")
     .option("--log-level <level>", "pino log level (fatal … trace)", "info")
     .option("--allow-insecure-remote", "allow listening beyond loopback without TLS")
+    .option("--model <dir>", "a Qwen3 ONNX model folder for the llm character generator (see models/README.md)")
     .action(async (flags: Record<string, string | boolean | undefined>) => {
       const maxFrameBytes = intFlag(flags["maxFrameBytes"] as string | undefined, "max-frame-bytes");
       const config = loadConfig({
@@ -33,6 +34,7 @@ export function registerServeCommand(program: Command, out: (line: string) => vo
         logLevel: flags["logLevel"] as string,
         allowInsecureRemote: flags["allowInsecureRemote"] === true,
         limits: maxFrameBytes === undefined ? {} : { maxFrameBytes },
+        ...(flags["model"] === undefined ? {} : { modelDir: flags["model"] as string }),
       });
       const log = createLogger(config.logLevel);
       const sidecar = await startSidecar(config, log);

@@ -25,6 +25,8 @@ export interface SidecarConfig {
   allowInsecureRemote: boolean;
   limits: GatewayLimits;
   logLevel: string;
+  /** A Qwen3 ONNX model folder for the "llm" character generator (loaded on first use); none: procedural only. */
+  modelDir?: string;
 }
 
 export const DEFAULT_PORT = 7317;
@@ -77,6 +79,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new EnsoulError("INVALID_ARGUMENT", `port must be 0-65535, got ${port}`, { field: "port" });
   }
+  const modelDir = overrides.modelDir ?? env["ENSOUL_MODEL_DIR"];
   return {
     mode: modeText,
     host: overrides.host ?? env["ENSOUL_HOST"] ?? "127.0.0.1",
@@ -85,6 +88,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     allowInsecureRemote: overrides.allowInsecureRemote ?? env["ENSOUL_ALLOW_INSECURE_REMOTE"] === "1",
     limits,
     logLevel: overrides.logLevel ?? env["ENSOUL_LOG_LEVEL"] ?? "info",
+    ...(modelDir ? { modelDir: path.resolve(modelDir) } : {}),
   };
 }
 
