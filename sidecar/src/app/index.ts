@@ -8,6 +8,7 @@ import { isLoopback, type SidecarConfig } from "../lib/config.js";
 import { EnsoulError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { BootstrapAuthenticator, loadOrCreateAdminToken, type AdminToken } from "../services/auth/bootstrap.js";
+import { plannerMethods } from "../services/planner/rpc.js";
 import { createSystemService } from "../services/system/index.js";
 import { createGenerateService } from "../services/generate/rpc.js";
 
@@ -43,6 +44,7 @@ export async function startSidecar(config: SidecarConfig, log: Logger): Promise<
   // Every service's methods, in one table the gateway routes by.
   const services: Method[][] = [
     createSystemService({ mode: config.mode, listMethods: () => methods.all() }),
+    plannerMethods(config.dataDir, log, closers),
     generate.methods,
   ];
   for (const list of services) for (const m of list) methods.add(m);

@@ -33,7 +33,8 @@ export const DEFAULT_PORT = 7317;
 
 export const DEFAULT_LIMITS: GatewayLimits = {
   maxFrameBytes: 4 * 1024 * 1024,
-  maxInFlight: 64,
+  // An open planner agent session (one per NPC) holds a request open for its stream.
+  maxInFlight: 1024,
   idleTimeoutMs: 5 * 60_000,
   helloTimeoutMs: 10_000,
 };

@@ -1,0 +1,151 @@
+/**
+ * The planner over the protocol: DomainPut, Plan and the NPC agent session methods. Domains put
+ * here are stored as JSON files under `<dataDir>/planner/domains/` and registered again at start.
+ */
+import path from "node:path";
+import type { DomainInfo, PlanReply } from "../../generated/ensoul_v1.js";
+import { streaming, unary, type CallContext, type Method, type Role } from "../../gateway/methods.js";
+import { EnsoulError } from "../../lib/errors.js";
+import type { Logger } from "../../lib/logger.js";
+import { AgentSessions } from "./agents.js";
+import { createPlanner, type Domain, type Planner, type PlannerLimits } from "./index.js";
+import { loadJsonDomain } from "./json_domain.js";
+import { stateFromJson, todoFromJson } from "./json_state.js";
+import { checkDomainId, fileDomainStore, MemoryAgentStore, type AgentStore, type DomainStore } from "./stores.js";
+import { chooseDomain, parseJsonField, planReply, planWithin, searchOptions, underField } from "./wire.js";
+
+const WRITERS: readonly Role[] = ["admin", "designer"];
+const PLAYERS: readonly Role[] = ["admin", "designer", "game"];
+
+export interface PlannerServiceOptions {
+  dataDir: string;
+  log: Logger;
+  limits?: Partial<PlannerLimits>;
+  /** Where domains persist (default: files under `<dataDir>/planner/domains`). */
+  domains?: DomainStore;
+  /** Where agents' last state is kept (default: memory; server mode: the data service). */
+  agents?: AgentStore;
+  /** Most agents open at once in this process. */
+  maxAgents?: number;
+}
+
+export interface PlannerService {
+  methods: Method[];
+  planner: Planner;
+  sessions: AgentSessions;
+  /** Ends every agent stream (their snapshots stay). */
+  close(): void;
+}
+
+function describeDomain(id: string, d: Domain): DomainInfo {
+  let taskMethods = 0;
+  for (const list of d.taskMethods.values()) taskMethods += list.length;
+  let goalMethods = d.multigoalMethods.length;
+  for (const list of d.unigoalMethods.values()) goalMethods += list.length;
+  return { domainId: id, actions: d.actions.size, taskMethods, goalMethods };
+}
+
+/**
+ * Which connection a call came on. The gateway makes WebSocket request ids `<session>:<n>`; an
+ * HTTP mirror call has no connection, so its agents belong to the caller's principal.
+ */
+export function connectionScope(ctx: CallContext): string {
+  const colon = ctx.requestId.lastIndexOf(":");
+  return colon > 0 ? `ws:${ctx.requestId.slice(0, colon)}` : `http:${ctx.principal.subject}`;
+}
+
+export function createPlannerService(options: PlannerServiceOptions): PlannerService {
+  const planner = createPlanner(options.limits);
+  const domains = options.domains ?? fileDomainStore(path.join(options.dataDir, "planner", "domains"));
+  for (const stored of domains.all()) {
+    try {
+      planner.putDomain(stored.id, loadJsonDomain(JSON.parse(stored.json)));
+    } catch (err) {
+      // One bad file must not keep the sidecar down; the domain is missing until put again.
+      options.log.warn({ err, domainId: stored.id }, "stored planner domain could not be loaded");
+    }
+  }
+  const sessions = new AgentSessions(planner, options.agents ?? new MemoryAgentStore(), options.maxAgents);
+
+  const methods: Method[] = [
+    unary({
+      service: "planner",
+      name: "domainPut",
+      request: "domainPut",
+      response: "domainInfo",
+      roles: WRITERS,
+      handle: (req): DomainInfo => {
+        const id = checkDomainId(req.domainId ?? "", "domainPut.domainId");
+        const field = "domainPut.domainJson";
+        const doc = parseJsonField(req.domainJson, field, undefined);
+        if (doc === undefined) throw new EnsoulError("INVALID_ARGUMENT", `${field} is empty`, { field });
+        const domain = underField(field, () => loadJsonDomain(doc));
+        domains.put({ id, json: JSON.stringify(doc) });
+        planner.putDomain(id, domain);
+        return describeDomain(id, domain);
+      },
+    }),
+    unary({
+      service: "planner",
+      name: "plan",
+      request: "planRequest",
+      response: "planReply",
+      roles: PLAYERS,
+      handle: (req): PlanReply => {
+        const { domain } = chooseDomain(planner, req, "planRequest");
+        const state = stateFromJson(parseJsonField(req.stateJson, "planRequest.stateJson", {}), "state", "planRequest.stateJson");
+        const todo = todoFromJson(parseJsonField(req.todoJson, "planRequest.todoJson", []), "planRequest.todoJson");
+        const opts = searchOptions(req.options, "planRequest.options");
+        return planReply(planWithin("planRequest", () => planner.plan(domain, state, todo, opts)), opts.verbose);
+      },
+    }),
+    streaming({
+      service: "planner",
+      name: "agentOpen",
+      request: "agentOpen",
+      response: "agentPlan",
+      roles: PLAYERS,
+      handle: async (req, ctx, sink) => {
+        const agent = sessions.open(connectionScope(ctx), req, (plan) => sink.send("agentPlan", plan));
+        const signal = ctx.signal;
+        const onAbort = () => sessions.drop(agent);
+        if (signal.aborted) onAbort();
+        else signal.addEventListener("abort", onAbort, { once: true });
+        await agent.ended;
+        signal.removeEventListener("abort", onAbort);
+      },
+    }),
+    unary({
+      service: "planner",
+      name: "agentReport",
+      request: "agentReport",
+      response: "agentAck",
+      roles: PLAYERS,
+      handle: (req, ctx) => sessions.get(connectionScope(ctx), req.agentId, "agentReport.agentId").report(req),
+    }),
+    unary({
+      service: "planner",
+      name: "agentSetGoal",
+      request: "agentSetGoal",
+      response: "agentAck",
+      roles: PLAYERS,
+      handle: (req, ctx) => sessions.get(connectionScope(ctx), req.agentId, "agentSetGoal.agentId").setGoal(req),
+    }),
+    unary({
+      service: "planner",
+      name: "agentClose",
+      request: "agentClose",
+      response: "agentAck",
+      roles: PLAYERS,
+      handle: (req, ctx) => sessions.close(connectionScope(ctx), req.agentId),
+    }),
+  ];
+  return { methods, planner, sessions, close: () => sessions.dropAll() };
+}
+
+/** The planner's methods for the app's table; its shutdown hook goes onto `closers`. */
+export function plannerMethods(dataDir: string, log: Logger, closers: (() => void | Promise<void>)[]): Method[] {
+  const service = createPlannerService({ dataDir, log });
+  closers.push(service.close);
+  return service.methods;
+}

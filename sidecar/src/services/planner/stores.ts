@@ -1,0 +1,120 @@
+/**
+ * What the planner service keeps between requests and restarts, behind two small interfaces so
+ * the data service can take them over (server mode keeps both there, so any replica can serve a
+ * reconnecting game):
+ *   - `DomainStore`: JSON domains registered with DomainPut, by id (files under the data dir now);
+ *   - `AgentStore`: each agent session's last state, plan and place in it (memory now).
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { EnsoulError } from "../../lib/errors.js";
+import type { Value } from "./state.js";
+
+/** A domain id is also a file name: letters, digits, `.`, `_`, `-`, not starting with a dot. */
+const DOMAIN_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+
+export function checkDomainId(id: string, field: string): string {
+  if (!DOMAIN_ID.test(id)) {
+    throw new EnsoulError("INVALID_ARGUMENT", `domain id ${JSON.stringify(id)} must be 1-128 letters, digits, '.', '_' or '-', not starting with '.'`, { field });
+  }
+  return id;
+}
+
+export interface StoredDomain {
+  id: string;
+  /** The domain document as JSON text. */
+  json: string;
+}
+
+export interface DomainStore {
+  put(domain: StoredDomain): void;
+  all(): StoredDomain[];
+}
+
+/** Domains as `<dir>/<id>.json`, each written to a temporary file first and renamed into place. */
+export function fileDomainStore(dir: string): DomainStore {
+  return {
+    put({ id, json }) {
+      mkdirSync(dir, { recursive: true });
+      const target = path.join(dir, `${id}.json`);
+      const temp = path.join(dir, `.${id}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+      try {
+        writeFileSync(temp, json);
+        renameSync(temp, target);
+      } catch (err) {
+        try {
+          unlinkSync(temp);
+        } catch {
+          // the temporary file was never made
+        }
+        throw new EnsoulError("INTERNAL", `could not store domain ${id}: ${(err as Error).message}`, { cause: err });
+      }
+    },
+    all() {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+        throw err;
+      }
+      return names
+        .filter((n) => n.endsWith(".json") && DOMAIN_ID.test(n.slice(0, -5)))
+        .sort()
+        .map((n) => ({ id: n.slice(0, -5), json: readFileSync(path.join(dir, n), "utf8") }));
+    },
+  };
+}
+
+/** What a reconnecting client needs to resume an agent: where it was, in wire form. */
+export interface AgentSnapshot {
+  /** The connection (or principal) the agent belongs to. */
+  scope: string;
+  agentId: string;
+  /** The registered domain's id, or the inline domain document's JSON text. */
+  domain: { id: string } | { json: string };
+  state: Record<string, Record<string, Value>>;
+  todoJson: string;
+  revision: number;
+  plan: Value[][] | false;
+  /** Index of the next step the game has not reported yet. */
+  nextStep: number;
+  updatedAtMs: number;
+}
+
+export interface AgentStore {
+  save(snapshot: AgentSnapshot): void;
+  load(scope: string, agentId: string): AgentSnapshot | undefined;
+  /** Forgets an agent (on AgentClose; a client that just goes away keeps its snapshot). */
+  delete(scope: string, agentId: string): void;
+}
+
+/** Snapshots in memory, the least recently saved dropped past `maxSnapshots` (clients that went away pile up). */
+export class MemoryAgentStore implements AgentStore {
+  private readonly snapshots = new Map<string, AgentSnapshot>();
+
+  constructor(private readonly maxSnapshots = 10_000) {}
+
+  private static key(scope: string, agentId: string): string {
+    return `${scope}\u0000${agentId}`;
+  }
+
+  save(snapshot: AgentSnapshot): void {
+    const key = MemoryAgentStore.key(snapshot.scope, snapshot.agentId);
+    this.snapshots.delete(key); // re-inserting keeps the map in order of last save
+    this.snapshots.set(key, snapshot);
+    if (this.snapshots.size > this.maxSnapshots) this.snapshots.delete(this.snapshots.keys().next().value!);
+  }
+
+  load(scope: string, agentId: string): AgentSnapshot | undefined {
+    return this.snapshots.get(MemoryAgentStore.key(scope, agentId));
+  }
+
+  delete(scope: string, agentId: string): void {
+    this.snapshots.delete(MemoryAgentStore.key(scope, agentId));
+  }
+
+  get size(): number {
+    return this.snapshots.size;
+  }
+}
