@@ -155,6 +155,27 @@ describe("llm model configuration", () => {
   });
 });
 
+describe("generate over the gateway (llm, unusable model folder)", () => {
+  it("answers llm requests with FAILED_PRECONDITION saying what is wrong, and still serves procedural ones", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ensoul-generate-rpc-bad-"));
+    const bad = await startSidecar(loadConfig({ port: 0, dataDir: dir, modelDir: dir }, {}), createLogger("silent"));
+    const c = await EnsoulClient.connect(bad.url, { token: bad.adminToken.token });
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        await expect(generate(c, { prompt: PROMPT, generator: "llm" })).rejects.toMatchObject({
+          code: "FAILED_PRECONDITION",
+          message: expect.stringContaining("not a usable Qwen3 ONNX model"),
+        });
+      }
+      expect(readStream(await generate(c, { prompt: PROMPT })).fields).toEqual([...CHARACTER_FIELDS]);
+    } finally {
+      await c.close();
+      await bad.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("generate over the gateway (llm, tiny test model)", () => {
   let llmDataDir: string;
   let llmSidecar: RunningSidecar;
