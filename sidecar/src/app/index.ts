@@ -8,6 +8,8 @@ import { isLoopback, type SidecarConfig } from "../lib/config.js";
 import { EnsoulError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { BootstrapAuthenticator, loadOrCreateAdminToken, type AdminToken } from "../services/auth/bootstrap.js";
+import { assetMethods, createAssetService } from "../services/assets/rpc.js";
+import { bodyMethods } from "../services/generate/body/rpc.js";
 import { plannerMethods } from "../services/planner/rpc.js";
 import { createSystemService } from "../services/system/index.js";
 import { createGenerateService } from "../services/generate/rpc.js";
@@ -39,11 +41,15 @@ export async function startSidecar(config: SidecarConfig, log: Logger): Promise<
   const adminToken = loadOrCreateAdminToken(config.dataDir);
   const methods = new MethodTable();
   const closers: (() => Promise<void> | void)[] = [];
+  const assets = createAssetService({ dataDir: config.dataDir, maxFrameBytes: config.limits.maxFrameBytes, uploadIdleMs: config.limits.idleTimeoutMs });
+  closers.push(() => assets.close());
   const generate = createGenerateService({ modelDir: config.modelDir });
   closers.push(generate.close);
   // Every service's methods, in one table the gateway routes by.
   const services: Method[][] = [
     createSystemService({ mode: config.mode, listMethods: () => methods.all() }),
+    assetMethods(assets),
+    bodyMethods(assets),
     plannerMethods(config.dataDir, log, closers),
     generate.methods,
   ];
