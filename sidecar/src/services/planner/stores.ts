@@ -114,7 +114,8 @@ export class MemoryAgentStore implements AgentStore {
     this.snapshots.delete(MemoryAgentStore.key(scope, agentId));
   }
 
-  get size(): number {
-    return this.snapshots.size;
+  /** Every snapshot, least recently saved first. */
+  all(): AgentSnapshot[] {
+    return [...this.snapshots.values()];
   }
 }

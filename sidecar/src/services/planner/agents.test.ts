@@ -1,0 +1,140 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AgentPlan, Envelope } from "../../generated/ensoul_v1.js";
+import { MethodTable } from "../../gateway/methods.js";
+import { createGateway, type Gateway } from "../../gateway/server.js";
+import { EnsoulClient } from "../../lib/client.js";
+import { DEFAULT_LIMITS } from "../../lib/config.js";
+import { EnsoulError } from "../../lib/errors.js";
+import { createLogger } from "../../lib/logger.js";
+import { BootstrapAuthenticator, loadOrCreateAdminToken } from "../auth/bootstrap.js";
+import { AgentSessions } from "./agents.js";
+import { createPlanner } from "./index.js";
+import { createPlannerService } from "./rpc.js";
+import { MemoryAgentStore } from "./stores.js";
+
+const SIMPLE_JSON = readFileSync(new URL("./examples/simple_htn.domain.json", import.meta.url), "utf8");
+const WORLD = JSON.stringify({ loc: { alice: "home_a", bob: "home_b", taxi1: "park", taxi2: "station" }, cash: { alice: 20, bob: 15 }, owe: { alice: 0, bob: 0 } });
+const TRAVEL = JSON.stringify([["travel", "alice", "park"]]);
+
+function thrown(fn: () => unknown): EnsoulError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(EnsoulError);
+    return err as EnsoulError;
+  }
+  throw new Error("expected an error");
+}
+
+function sessions(maxAgents?: number) {
+  const planner = createPlanner();
+  planner.putJsonDomain("simple", JSON.parse(SIMPLE_JSON));
+  const store = new MemoryAgentStore();
+  return { store, agents: new AgentSessions(planner, store, maxAgents) };
+}
+
+describe("agent sessions", () => {
+  it("reports must follow the plan's steps in order, in the current revision", () => {
+    const { agents } = sessions();
+    const frames: AgentPlan[] = [];
+    const agent = agents.open("s", { agentId: "alice", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, (p) => frames.push(p));
+    expect(frames[0]!.plan!.steps!.map((s) => s.name)).toEqual(["call_taxi", "ride_taxi", "pay_driver"]);
+    expect(thrown(() => agent.report({ agentId: "alice", revision: 1, step: 1, ok: true }))).toMatchObject({ code: "FAILED_PRECONDITION", field: "agentReport.step" });
+    expect(thrown(() => agent.report({ agentId: "alice", revision: 2, step: 0, ok: true }))).toMatchObject({ code: "FAILED_PRECONDITION", field: "agentReport.revision" });
+    for (const step of [0, 1, 2]) expect(agent.report({ agentId: "alice", revision: 1, step, ok: true }).replanned).toBe(false);
+    const done = thrown(() => agent.report({ agentId: "alice", revision: 1, step: 3, ok: true }));
+    expect(done.message).toContain("plan is done");
+    expect(frames).toHaveLength(1);
+  });
+
+  it("streams found=false when a failure leaves no plan, and refuses reports until a new goal", () => {
+    const { agents } = sessions();
+    const frames: AgentPlan[] = [];
+    const agent = agents.open("s", { agentId: "alice", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, (p) => frames.push(p));
+    // Broke: the park is too far to walk and a taxi can't be paid.
+    const ack = agent.report({ agentId: "alice", revision: 1, step: 0, ok: false, stateDeltaJson: '{"cash": {"alice": 0}}' });
+    expect(ack).toMatchObject({ replanned: true, revision: 2 });
+    expect(frames[1]).toMatchObject({ revision: 2, reason: "action_failed", plan: { found: false, steps: [] } });
+    expect(thrown(() => agent.report({ agentId: "alice", revision: 2, step: 0, ok: true })).message).toContain("has no plan");
+    agent.setGoal({ agentId: "alice", todoJson: JSON.stringify([["travel", "bob", "park"]]) });
+    expect(frames[2]!.plan!.steps!.map((s) => [s.name, s.argsJson])).toEqual([["walk", '["bob","home_b","park"]']]);
+  });
+
+  it("rejects a bad state delta with its field and leaves the agent as it was", () => {
+    const { agents } = sessions();
+    const agent = agents.open("s", { agentId: "alice", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
+    expect(thrown(() => agent.report({ agentId: "alice", revision: 1, step: 0, ok: true, stateDeltaJson: "{" }))).toMatchObject({ code: "INVALID_ARGUMENT", field: "agentReport.stateDeltaJson" });
+    expect(thrown(() => agent.report({ agentId: "alice", revision: 1, step: 0, ok: true, stateDeltaJson: '{"cash": [3]}' })).field).toBe("agentReport.stateDeltaJson.cash");
+    expect(agent.nextStep).toBe(0);
+    expect(thrown(() => agent.setGoal({ agentId: "alice", todoJson: "{}" })).field).toBe("agentSetGoal.todoJson");
+    expect(agent.revision).toBe(1);
+  });
+
+  it("keeps each agent's last state in the store; close forgets it, drop keeps it", async () => {
+    const { agents, store } = sessions();
+    const a = agents.open("s", { agentId: "a", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
+    const b = agents.open("s", { agentId: "b", domainJson: SIMPLE_JSON, stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
+    a.report({ agentId: "a", revision: 1, step: 0, ok: true });
+    const snap = store.load("s", "a")!;
+    expect(snap).toMatchObject({ revision: 1, nextStep: 1, domain: { id: "simple" }, todoJson: TRAVEL });
+    expect(snap.state.loc).toMatchObject({ taxi1: "home_a" }); // call_taxi's effect
+    expect(store.load("s", "b")!.domain).toEqual({ json: SIMPLE_JSON });
+    agents.close("s", "a");
+    await a.ended;
+    expect(store.load("s", "a")).toBeUndefined();
+    agents.dropAll();
+    await b.ended;
+    expect(store.load("s", "b")).toBeDefined();
+    expect(agents.openCount).toBe(0);
+  });
+
+  it("refuses an agent past maxAgents", () => {
+    const { agents } = sessions(2);
+    for (const id of ["a", "b"]) agents.open("s", { agentId: id, domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
+    expect(thrown(() => agents.open("t", { agentId: "c", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined)).code).toBe("RESOURCE_EXHAUSTED");
+    agents.close("s", "a");
+    agents.open("t", { agentId: "c", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
+  });
+});
+
+describe("agent sessions over the gateway", () => {
+  let dataDir: string;
+  let gateway: Gateway;
+  let url: string;
+  let token: string;
+  const store = new MemoryAgentStore();
+  let service: ReturnType<typeof createPlannerService>;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), "ensoul-agents-"));
+    token = loadOrCreateAdminToken(dataDir).token;
+    service = createPlannerService({ dataDir, log: createLogger("silent"), agents: store });
+    gateway = createGateway({ methods: new MethodTable(service.methods), auth: new BootstrapAuthenticator(token), limits: DEFAULT_LIMITS, log: createLogger("silent") });
+    const address = await gateway.listen("127.0.0.1", 0);
+    url = `ws://127.0.0.1:${address.port}/v1/ws`;
+  });
+
+  afterAll(async () => {
+    await gateway.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("ends the agent when its client goes away, keeping its last state", async () => {
+    const client = await EnsoulClient.connect(url, { token });
+    const frames: Envelope[] = [];
+    const stream = client.stream("agentOpen", { agentId: "npc", domainJson: SIMPLE_JSON, stateJson: WORLD, todoJson: TRAVEL }, (e) => frames.push(e));
+    stream.catch(() => undefined); // rejected with UNAVAILABLE when the connection closes
+    await client.call("agentReport", { agentId: "npc", revision: 1, step: 0, ok: true });
+    expect(frames).toHaveLength(1);
+    expect(service.sessions.openCount).toBe(1);
+    await client.close();
+    for (let i = 0; i < 100 && service.sessions.openCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(service.sessions.openCount).toBe(0);
+    const kept = store.all().filter((s) => s.agentId === "npc");
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ nextStep: 1, revision: 1 });
+  });
+});
