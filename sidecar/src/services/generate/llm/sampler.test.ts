@@ -37,10 +37,14 @@ describe("token sampler", () => {
     expect([...drawn].sort()).toEqual([0, 3]);
   });
 
-  it("draws in proportion to the softmax at temperature 1", () => {
+  it("draws in proportion to the softmax at the temperature", () => {
     const f = frequencies(sampler({ seed: 5 }), logitsOf([0.25, 0.75]), 4000);
-    expect(f[1]).toBeCloseTo(0.75, 1);
     expect(Math.abs(f[1]! - 0.75)).toBeLessThan(0.03);
+    // At temperature 2 the probabilities go as their square roots: 0.5, 0.3, 0.2 → 0.42, 0.33, 0.26.
+    const hot = frequencies(sampler({ seed: 6, temperature: 2 }), logitsOf([0.5, 0.3, 0.2], 3), 6000);
+    const roots = [0.5, 0.3, 0.2].map(Math.sqrt);
+    const sum = roots.reduce((a, b) => a + b);
+    roots.forEach((r, i) => expect(Math.abs(hot[i]! - r / sum)).toBeLessThan(0.025));
   });
 
   it("keeps only the top k, the smallest set reaching top p, and tokens above min p × the best", () => {

@@ -42,6 +42,10 @@ export function checkSampling(options: SamplingOptions): SamplingOptions {
 
 const BUCKETS = 1024;
 const NEGLIGIBLE = 30;
+const BINS_PER_TEMPERATURE = 16;
+const NO_BIN = 0xffff;
+/** exp(-b/16): the largest probability (relative to the best) in rejection bin b. */
+const BIN_BOUND = Float64Array.from({ length: NEGLIGIBLE * BINS_PER_TEMPERATURE + 1 }, (_, b) => Math.exp(-b / BINS_PER_TEMPERATURE));
 /** The bits of 1.0f. */
 const ONE_BITS = 0x3f800000;
 
@@ -51,6 +55,7 @@ export class TokenSampler {
   private readonly scratch: Float32Array;
   private readonly bucketMass = new Float64Array(BUCKETS);
   private readonly buckets: Uint16Array;
+  private readonly binCount = new Int32Array(NEGLIGIBLE * BINS_PER_TEMPERATURE + 1);
   private readonly bits = new Float32Array(1);
   private readonly bitsInt = new Int32Array(this.bits.buffer);
   private readonly rng: Rng;
@@ -106,6 +111,7 @@ export class TokenSampler {
       kept = this.keepWhere(kept, (v) => v >= floor);
       if (topK < kept) kept = this.keepTopK(kept, topK);
     }
+    if (topP >= 1) return this.drawByRejection(kept, best, floor, temperature, minP);
     // One pass: drop what is below the floor, softmax at the temperature (values become
     // unnormalised probabilities, the best is 1) and drop what min-p rejects.
     const inverse = 1 / temperature;
@@ -127,6 +133,46 @@ export class TokenSampler {
       if (r < 0) return ids[i]!;
     }
     return ids[kept - 1]!;
+  }
+
+  /**
+   * An exact draw from the softmax of values[0, kept) without an exp() per candidate: the
+   * candidates are binned by how far below the best they are (bins 1/16 of the temperature
+   * wide), a bin is drawn by count × its upper bound, a member of it uniformly, and accepted with
+   * its true probability over that bound (at least e^-1/16, so ~1.07 tries on average). Min-p is
+   * a logit threshold here: p ≥ minP·pmax ⟺ v ≥ best + T·ln(minP).
+   */
+  private drawByRejection(kept: number, best: number, floor: number, temperature: number, minP: number): number {
+    const { values, ids, buckets, binCount } = this;
+    const lowest = minP > 0 ? Math.max(floor, best + temperature * Math.log(minP)) : floor;
+    const perLogit = BINS_PER_TEMPERATURE / temperature;
+    binCount.fill(0);
+    for (let i = 0; i < kept; i++) {
+      const v = values[i]!;
+      if (v < lowest) {
+        buckets[i] = NO_BIN;
+        continue;
+      }
+      const b = Math.min(binCount.length - 1, Math.floor((best - v) * perLogit));
+      buckets[i] = b;
+      binCount[b]!++;
+    }
+    let total = 0;
+    for (let b = 0; b < binCount.length; b++) total += binCount[b]! * BIN_BOUND[b]!;
+    for (;;) {
+      let r = this.rng.float() * total;
+      let b = 0;
+      for (; b < binCount.length - 1; b++) {
+        r -= binCount[b]! * BIN_BOUND[b]!;
+        if (r < 0) break;
+      }
+      while (binCount[b] === 0) b--; // rounding at the far end
+      let rank = Math.floor(this.rng.float() * binCount[b]!);
+      let i = 0;
+      for (; i < kept; i++) if (buckets[i] === b && rank-- === 0) break;
+      const accept = Math.exp((values[i]! - best) / temperature) / BIN_BOUND[b]!;
+      if (this.rng.float() < accept) return ids[i]!;
+    }
   }
 
   /**
