@@ -160,6 +160,17 @@ describe("asset upload and download over the gateway", () => {
     expect(readdirSync(path.join(dataDir, "assets", "uploads"))).toEqual([]);
   });
 
+  it("takes pieces sent without waiting for each ack, in order", async () => {
+    const data = testData(300_000, 21);
+    const uploadId = (await client.call("assetPutBegin", { name: "pipelined.bin", sizeBytes: data.length })).assetUpload!.uploadId!;
+    const acks = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((k) => client.call("assetPutChunk", { uploadId, offset: k * 50_000, data: data.subarray(k * 50_000, (k + 1) * 50_000) })),
+    );
+    expect(acks.map((a) => Number(a.assetPutAck!.receivedBytes))).toEqual([1, 2, 3, 4, 5, 6].map((k) => k * 50_000));
+    const info = (await client.call("assetPutCommit", { uploadId, sha256: sha256(data) })).assetInfo!;
+    expect((await download({ assetId: info.assetId! })).bytes.equals(data)).toBe(true);
+  });
+
   it("serves AssetStat and AssetGet through the HTTP mirror", async () => {
     const base = `http://127.0.0.1:${sidecar.port}/v1/assets`;
     const headers = { authorization: `Bearer ${sidecar.adminToken.token}`, "content-type": "application/json" };
@@ -214,6 +225,29 @@ describe("abandoned uploads", () => {
       await new Promise((r) => setTimeout(r, 20));
       expect(service.uploadsInProgress).toBe(0);
       expect(readdirSync(service.uploadDir)).toEqual([]);
+    } finally {
+      await service.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("project-scoped callers", () => {
+  it("write only into their project and see only its assets", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ensoul-assets-scope-"));
+    const service = new AssetService({ dataDir: dir, maxFrameBytes: 1 << 20 });
+    const alice = { subject: "alice", roles: ["designer" as const], project: "north" };
+    const bob = { subject: "bob", roles: ["designer" as const], project: "south" };
+    try {
+      expect(await refusal(service.begin({ name: "a.bin", project: "south" }, alice))).toMatchObject({ code: "PERMISSION_DENIED", field: "assetPutBegin.project" });
+      const mine = await service.putBytes(Buffer.from("north only"), { name: "a.bin" }, alice, "test");
+      expect(mine.project).toBe("north");
+      expect(await refusal(service.stat(mine.assetId, bob, "assetStat.assetId"))).toMatchObject({ code: "NOT_FOUND" });
+      expect(await service.list({}, bob)).toEqual([]);
+      expect((await service.list({}, alice)).map((a) => a.name)).toEqual(["a.bin"]);
+      // someone else's upload id is unknown to bob
+      const { uploadId } = await service.begin({ name: "b.bin" }, alice);
+      expect(await refusal(service.putChunk({ uploadId, offset: 0, data: Buffer.from("x") }, bob, new AbortController().signal))).toMatchObject({ code: "NOT_FOUND" });
     } finally {
       await service.close();
       rmSync(dir, { recursive: true, force: true });
