@@ -171,6 +171,14 @@ describe("asset upload and download over the gateway", () => {
     expect((await download({ assetId: info.assetId! })).bytes.equals(data)).toBe(true);
   });
 
+  it("stores an empty asset", async () => {
+    const uploadId = (await client.call("assetPutBegin", { name: "empty.bin" })).assetUpload!.uploadId!;
+    const info = (await client.call("assetPutCommit", { uploadId, sha256: sha256(Buffer.alloc(0)) })).assetInfo!;
+    expect(Number(info.sizeBytes ?? 0)).toBe(0);
+    expect(info.chunks ?? 0).toBe(0);
+    expect((await download({ assetId: info.assetId! })).frames).toEqual([]);
+  });
+
   it("serves AssetStat and AssetGet through the HTTP mirror", async () => {
     const base = `http://127.0.0.1:${sidecar.port}/v1/assets`;
     const headers = { authorization: `Bearer ${sidecar.adminToken.token}`, "content-type": "application/json" };
