@@ -19,6 +19,9 @@ const SIMPLE_JSON = readFileSync(new URL("./examples/simple_htn.domain.json", im
 const WORLD = JSON.stringify({ loc: { alice: "home_a", bob: "home_b", taxi1: "park", taxi2: "station" }, cash: { alice: 20, bob: 15 }, owe: { alice: 0, bob: 0 } });
 const TRAVEL = JSON.stringify([["travel", "alice", "park"]]);
 
+const S = { connection: "c1", owner: "designer" };
+const T = { connection: "c2", owner: "designer" };
+
 function thrown(fn: () => unknown): EnsoulError {
   try {
     fn();
@@ -40,7 +43,7 @@ describe("agent sessions", () => {
   it("reports must follow the plan's steps in order, in the current revision", () => {
     const { agents } = sessions();
     const frames: AgentPlan[] = [];
-    const agent = agents.open("s", { agentId: "alice", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, (p) => frames.push(p));
+    const agent = agents.open(S, { agentId: "alice", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, (p) => frames.push(p));
     expect(frames[0]!.plan!.steps!.map((s) => s.name)).toEqual(["call_taxi", "ride_taxi", "pay_driver"]);
     expect(thrown(() => agent.report({ agentId: "alice", revision: 1, step: 1, ok: true }))).toMatchObject({ code: "FAILED_PRECONDITION", field: "agentReport.step" });
     expect(thrown(() => agent.report({ agentId: "alice", revision: 2, step: 0, ok: true }))).toMatchObject({ code: "FAILED_PRECONDITION", field: "agentReport.revision" });
@@ -53,7 +56,7 @@ describe("agent sessions", () => {
   it("streams found=false when a failure leaves no plan, and refuses reports until a new goal", () => {
     const { agents } = sessions();
     const frames: AgentPlan[] = [];
-    const agent = agents.open("s", { agentId: "alice", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, (p) => frames.push(p));
+    const agent = agents.open(S, { agentId: "alice", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, (p) => frames.push(p));
     // Broke: the park is too far to walk and a taxi can't be paid.
     const ack = agent.report({ agentId: "alice", revision: 1, step: 0, ok: false, stateDeltaJson: '{"cash": {"alice": 0}}' });
     expect(ack).toMatchObject({ replanned: true, revision: 2 });
@@ -65,7 +68,7 @@ describe("agent sessions", () => {
 
   it("rejects a bad state delta with its field and leaves the agent as it was", () => {
     const { agents } = sessions();
-    const agent = agents.open("s", { agentId: "alice", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
+    const agent = agents.open(S, { agentId: "alice", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
     expect(thrown(() => agent.report({ agentId: "alice", revision: 1, step: 0, ok: true, stateDeltaJson: "{" }))).toMatchObject({ code: "INVALID_ARGUMENT", field: "agentReport.stateDeltaJson" });
     expect(thrown(() => agent.report({ agentId: "alice", revision: 1, step: 0, ok: true, stateDeltaJson: '{"cash": [3]}' })).field).toBe("agentReport.stateDeltaJson.cash");
     expect(agent.nextStep).toBe(0);
@@ -75,28 +78,46 @@ describe("agent sessions", () => {
 
   it("keeps each agent's last state in the store; close forgets it, drop keeps it", async () => {
     const { agents, store } = sessions();
-    const a = agents.open("s", { agentId: "a", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
-    const b = agents.open("s", { agentId: "b", domainJson: SIMPLE_JSON, stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
+    const a = agents.open(S, { agentId: "a", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
+    const b = agents.open(S, { agentId: "b", domainJson: SIMPLE_JSON, stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
     a.report({ agentId: "a", revision: 1, step: 0, ok: true });
-    const snap = store.load("s", "a")!;
+    const snap = store.load(S.owner, "a")!;
     expect(snap).toMatchObject({ revision: 1, nextStep: 1, domain: { id: "simple" }, todoJson: TRAVEL });
     expect(snap.state.loc).toMatchObject({ taxi1: "home_a" }); // call_taxi's effect
-    expect(store.load("s", "b")!.domain).toEqual({ json: SIMPLE_JSON });
-    agents.close("s", "a");
+    expect(store.load(S.owner, "b")!.domain).toEqual({ json: SIMPLE_JSON });
+    agents.close(S, "a");
     await a.ended;
-    expect(store.load("s", "a")).toBeUndefined();
+    expect(store.load(S.owner, "a")).toBeUndefined();
     agents.dropAll();
     await b.ended;
-    expect(store.load("s", "b")).toBeDefined();
+    expect(store.load(S.owner, "b")).toBeDefined();
     expect(agents.openCount).toBe(0);
+  });
+
+  it("resumes a dropped agent for the same owner on another connection, where it left off", () => {
+    const { agents, store } = sessions();
+    const world = JSON.stringify({ ...JSON.parse(WORLD), seen: [[1, "tree"]] });
+    const first = agents.open(S, { agentId: "alice", domainId: "simple", stateJson: world, todoJson: TRAVEL }, () => undefined);
+    first.report({ agentId: "alice", revision: 1, step: 0, ok: true });
+    agents.drop(first);
+    expect(store.load(S.owner, "alice")!.state.seen).toEqual([[1, "tree"]]); // a number argument stays a number
+    const frames: AgentPlan[] = [];
+    const again = agents.open(T, { agentId: "alice" }, (p) => frames.push(p));
+    expect(frames).toHaveLength(1);
+    expect(frames[0]).toMatchObject({ revision: 1, reason: "resumed", plan: { found: true, planId: first.planId } });
+    expect(frames[0]!.plan!.steps!.map((s) => s.name)).toEqual(["call_taxi", "ride_taxi", "pay_driver"]);
+    expect(again.nextStep).toBe(1);
+    expect(again.report({ agentId: "alice", revision: 1, step: 1, ok: true }).replanned).toBe(false);
+    const nothing = thrown(() => agents.open(T, { agentId: "bob" }, () => undefined));
+    expect(nothing).toMatchObject({ code: "NOT_FOUND", field: "agentOpen.agentId" });
   });
 
   it("refuses an agent past maxAgents", () => {
     const { agents } = sessions(2);
-    for (const id of ["a", "b"]) agents.open("s", { agentId: id, domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
-    expect(thrown(() => agents.open("t", { agentId: "c", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined)).code).toBe("RESOURCE_EXHAUSTED");
-    agents.close("s", "a");
-    agents.open("t", { agentId: "c", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
+    for (const id of ["a", "b"]) agents.open(S, { agentId: id, domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
+    expect(thrown(() => agents.open(T, { agentId: "c", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined)).code).toBe("RESOURCE_EXHAUSTED");
+    agents.close(S, "a");
+    agents.open(T, { agentId: "c", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
   });
 });
 
@@ -122,7 +143,7 @@ describe("agent sessions over the gateway", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("ends the agent when its client goes away, keeping its last state", async () => {
+  it("ends the agent when its client goes away, keeping its last state to resume from", async () => {
     const client = await EnsoulClient.connect(url, { token });
     const frames: Envelope[] = [];
     const stream = client.stream("agentOpen", { agentId: "npc", domainJson: SIMPLE_JSON, stateJson: WORLD, todoJson: TRAVEL }, (e) => frames.push(e));
@@ -136,5 +157,16 @@ describe("agent sessions over the gateway", () => {
     const kept = store.all().filter((s) => s.agentId === "npc");
     expect(kept).toHaveLength(1);
     expect(kept[0]).toMatchObject({ nextStep: 1, revision: 1 });
+
+    const back = await EnsoulClient.connect(url, { token });
+    const resumed: Envelope[] = [];
+    const again = back.stream("agentOpen", { agentId: "npc" }, (e) => resumed.push(e));
+    const ack = (await back.call("agentReport", { agentId: "npc", revision: 1, step: 1, ok: true })).agentAck!;
+    expect(ack).toMatchObject({ agentId: "npc", revision: 1 });
+    expect(resumed[0]!.agentPlan).toMatchObject({ revision: 1, reason: "resumed" });
+    await back.call("agentClose", { agentId: "npc" });
+    expect((await again).body).toBe("endOfStream");
+    expect(store.all().filter((s) => s.agentId === "npc")).toHaveLength(0);
+    await back.close();
   });
 });

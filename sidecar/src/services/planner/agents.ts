@@ -10,17 +10,20 @@
  *   - not ok: the delta is applied (the action is not) and the agent replans ("action_failed");
  *   - a new todo list replans at once ("goal_changed").
  * Every plan goes out through the agent's sink (the AgentOpen stream) before the call that
- * caused it is answered, and each change is saved to the AgentStore.
+ * caused it is answered, and each change is saved to the AgentStore under the owner (principal)
+ * and agent id. A client that goes away leaves its snapshot; an AgentOpen with only the agent id
+ * resumes it, on any connection of the same owner. AgentClose forgets it.
  */
 import type { AgentAck, AgentOpen, AgentPlan, AgentReport, AgentSetGoal } from "../../generated/ensoul_v1.js";
 import { EnsoulError } from "../../lib/errors.js";
 import type { Domain, Plan, Planner, TodoItem } from "./index.js";
+import { loadJsonDomain } from "./json_domain.js";
 import { planToJson, stateFromJson, todoFromJson } from "./json_state.js";
 import type { State } from "./state.js";
-import type { AgentStore } from "./stores.js";
+import type { AgentSnapshot, AgentStore } from "./stores.js";
 import { chooseDomain, parseJsonField, planReply, planWithin, searchOptions, type DomainChoice, type WireSearchOptions } from "./wire.js";
 
-export type AgentReason = "opened" | "action_failed" | "state_changed" | "goal_changed";
+export type AgentReason = "opened" | "resumed" | "action_failed" | "state_changed" | "goal_changed";
 
 /** Applies `action` to a copy of `state` with the domain's action; false when it does not apply. */
 function applyAction(domain: Domain, state: State, action: Plan[number]): State | false {
@@ -44,11 +47,49 @@ function applyDelta(state: State, delta: State): boolean {
   return changed;
 }
 
+/** Where an agent lives: its connection (agent ids are unique per connection) and its owner. */
+export interface AgentScope {
+  connection: string;
+  /** The caller's principal: the key its snapshot is stored under, so a reconnect can resume. */
+  owner: string;
+}
+
+/** Everything an agent starts from: a fresh AgentOpen or a stored snapshot. */
+interface AgentInit {
+  scope: AgentScope;
+  agentId: string;
+  choice: DomainChoice;
+  state: State;
+  todo: TodoItem[];
+  todoJson: string;
+  options: WireSearchOptions;
+}
+
+/** The state in wire form without losing number arguments: such a variable becomes [arg, value] pairs. */
+function stateToWire(state: State): AgentSnapshot["state"] {
+  const out: AgentSnapshot["state"] = {};
+  for (const name of state.varNames()) {
+    const m = state.varMap(name)!;
+    let allStrings = true;
+    for (const arg of m.keys()) if (typeof arg !== "string") allStrings = false;
+    out[name] = allStrings ? Object.fromEntries(m) : [...m];
+  }
+  return out;
+}
+
 export class Agent {
+  readonly scope: AgentScope;
+  readonly agentId: string;
   revision = 0;
+  planId = "";
   plan: Plan | false = false;
   /** Index in `plan` of the next step the game has not reported. */
   nextStep = 0;
+  private readonly choice: DomainChoice;
+  private state: State;
+  private todo: TodoItem[];
+  private todoJson: string;
+  private readonly options: WireSearchOptions;
   private endStream: () => void = () => undefined;
   /** Settles when the agent is closed or dropped: the AgentOpen stream then ends. */
   readonly ended = new Promise<void>((resolve) => {
@@ -56,22 +97,31 @@ export class Agent {
   });
 
   constructor(
-    readonly scope: string,
-    readonly agentId: string,
-    private readonly choice: DomainChoice,
-    private state: State,
-    private todo: TodoItem[],
-    private todoJson: string,
-    private readonly options: WireSearchOptions,
+    init: AgentInit,
     private readonly planner: Planner,
     private readonly sink: (plan: AgentPlan) => void,
     private readonly store: AgentStore,
-  ) {}
+  ) {
+    ({ scope: this.scope, agentId: this.agentId, choice: this.choice, state: this.state, todo: this.todo, todoJson: this.todoJson, options: this.options } = init);
+  }
+
+  /** Takes up a stored snapshot's plan and place, and streams that plan again (reason "resumed"). */
+  resume(snapshot: AgentSnapshot): void {
+    this.revision = snapshot.revision;
+    this.planId = snapshot.planId;
+    this.plan = snapshot.plan === false ? false : (snapshot.plan.map((step) => [String(step[0]), ...step.slice(1)] as const) as Plan);
+    this.nextStep = snapshot.nextStep;
+    const steps = this.plan === false ? [] : planToJson(this.plan);
+    const plan = { planId: this.planId, found: this.plan !== false, steps: steps.map(([name, ...args]) => ({ name: String(name), argsJson: JSON.stringify(args) })) };
+    this.sink({ agentId: this.agentId, revision: this.revision, plan, reason: "resumed" });
+    this.save();
+  }
 
   /** Plans from the believed state and streams the new revision. */
   replan(reason: AgentReason): void {
     const outcome = planWithin("agentOpen", () => this.planner.plan(this.choice.domain, this.state, this.todo, this.options));
     this.revision++;
+    this.planId = outcome.planId;
     this.plan = outcome.plan;
     this.nextStep = 0;
     this.sink({ agentId: this.agentId, revision: this.revision, plan: planReply(outcome, this.options.verbose), reason });
@@ -119,7 +169,7 @@ export class Agent {
 
   /** Ends the stream; `forget` also drops the stored snapshot (an explicit close). */
   end(forget: boolean): AgentAck {
-    if (forget) this.store.delete(this.scope, this.agentId);
+    if (forget) this.store.delete(this.scope.owner, this.agentId);
     this.endStream();
     return this.ack(false);
   }
@@ -138,22 +188,24 @@ export class Agent {
 
   private save(): void {
     this.store.save({
-      scope: this.scope,
+      owner: this.scope.owner,
       agentId: this.agentId,
       domain: this.choice.ref,
-      state: this.state.toJSON(),
+      state: stateToWire(this.state),
       todoJson: this.todoJson,
       revision: this.revision,
+      planId: this.planId,
       plan: this.plan === false ? false : planToJson(this.plan),
       nextStep: this.nextStep,
+      options: { ...this.options },
       updatedAtMs: Date.now(),
     });
   }
 }
 
-/** Every open agent, by scope (one WebSocket connection) and agent id. */
+/** Every open agent, by connection and agent id. */
 export class AgentSessions {
-  private readonly byScope = new Map<string, Map<string, Agent>>();
+  private readonly byConnection = new Map<string, Map<string, Agent>>();
   private open_ = 0;
 
   constructor(
@@ -166,33 +218,51 @@ export class AgentSessions {
     return this.open_;
   }
 
-  /** Opens an agent and streams its first plan through `sink` (revision 1, reason "opened"). */
-  open(scope: string, request: AgentOpen, sink: (plan: AgentPlan) => void): Agent {
+  /**
+   * Opens an agent and streams its first plan through `sink` (revision 1, reason "opened"). An
+   * AgentOpen with no domain, state or todo list resumes the owner's stored agent of that id
+   * instead: its plan is streamed again under its revision (reason "resumed").
+   */
+  open(scope: AgentScope, request: AgentOpen, sink: (plan: AgentPlan) => void): Agent {
     const agentId = request.agentId ?? "";
     if (agentId === "") throw new EnsoulError("INVALID_ARGUMENT", "agentOpen.agentId must not be empty", { field: "agentOpen.agentId" });
-    let agents = this.byScope.get(scope);
+    let agents = this.byConnection.get(scope.connection);
     if (agents?.has(agentId)) throw new EnsoulError("ALREADY_EXISTS", `agent ${agentId} is already open on this connection`, { field: "agentOpen.agentId" });
     if (this.open_ >= this.maxAgents) throw new EnsoulError("RESOURCE_EXHAUSTED", `more than ${this.maxAgents} agents open`, { field: "agentOpen" });
-    const choice = chooseDomain(this.planner, request, "agentOpen");
-    const state = stateFromJson(parseJsonField(request.stateJson, "agentOpen.stateJson", {}), "state", "agentOpen.stateJson");
-    const todo = todoFromJson(parseJsonField(request.todoJson, "agentOpen.todoJson", []), "agentOpen.todoJson");
-    const options = searchOptions(request.options, "agentOpen.options");
-    const agent = new Agent(scope, agentId, choice, state, todo, request.todoJson ?? "", options, this.planner, sink, this.store);
-    agent.replan("opened");
-    if (agents === undefined) this.byScope.set(scope, (agents = new Map()));
+    const resuming = !request.domainId && !request.domainJson && !request.stateJson && !request.todoJson;
+    let agent: Agent;
+    if (resuming) {
+      const snapshot = this.store.load(scope.owner, agentId);
+      if (snapshot === undefined) throw new EnsoulError("NOT_FOUND", `no stored agent ${JSON.stringify(agentId)} to resume; give a domain, state and todo list to open one`, { field: "agentOpen.agentId" });
+      agent = new Agent(this.initFromSnapshot(scope, snapshot), this.planner, sink, this.store);
+      agent.resume(snapshot);
+    } else {
+      const init: AgentInit = {
+        scope,
+        agentId,
+        choice: chooseDomain(this.planner, request, "agentOpen"),
+        state: stateFromJson(parseJsonField(request.stateJson, "agentOpen.stateJson", {}), "state", "agentOpen.stateJson"),
+        todo: todoFromJson(parseJsonField(request.todoJson, "agentOpen.todoJson", []), "agentOpen.todoJson"),
+        todoJson: request.todoJson ?? "",
+        options: searchOptions(request.options, "agentOpen.options"),
+      };
+      agent = new Agent(init, this.planner, sink, this.store);
+      agent.replan("opened");
+    }
+    if (agents === undefined) this.byConnection.set(scope.connection, (agents = new Map()));
     agents.set(agentId, agent);
     this.open_++;
     return agent;
   }
 
-  get(scope: string, agentId: string | undefined, field: string): Agent {
-    const agent = this.byScope.get(scope)?.get(agentId ?? "");
+  get(scope: AgentScope, agentId: string | undefined, field: string): Agent {
+    const agent = this.byConnection.get(scope.connection)?.get(agentId ?? "");
     if (agent === undefined) throw new EnsoulError("NOT_FOUND", `no agent ${JSON.stringify(agentId ?? "")} is open on this connection`, { field });
     return agent;
   }
 
   /** AgentClose: forgets the agent and ends its stream. */
-  close(scope: string, agentId: string | undefined): AgentAck {
+  close(scope: AgentScope, agentId: string | undefined): AgentAck {
     const agent = this.get(scope, agentId, "agentClose.agentId");
     this.remove(agent);
     return agent.end(true);
@@ -200,19 +270,38 @@ export class AgentSessions {
 
   /** The client went away: end the stream, keep the snapshot so it could resume. */
   drop(agent: Agent): void {
-    if (this.byScope.get(agent.scope)?.get(agent.agentId) !== agent) return;
+    if (this.byConnection.get(agent.scope.connection)?.get(agent.agentId) !== agent) return;
     this.remove(agent);
     agent.end(false);
   }
 
   /** Ends every stream (shutdown); snapshots stay. */
   dropAll(): void {
-    for (const agents of [...this.byScope.values()]) for (const agent of [...agents.values()]) this.drop(agent);
+    for (const agents of [...this.byConnection.values()]) for (const agent of [...agents.values()]) this.drop(agent);
+  }
+
+  private initFromSnapshot(scope: AgentScope, snapshot: AgentSnapshot): AgentInit {
+    const field = "agentOpen.agentId";
+    let choice: DomainChoice;
+    if ("id" in snapshot.domain) {
+      choice = chooseDomain(this.planner, { domain: "domainId", domainId: snapshot.domain.id }, "agentOpen");
+    } else {
+      choice = { domain: loadJsonDomain(JSON.parse(snapshot.domain.json)), ref: snapshot.domain };
+    }
+    return {
+      scope,
+      agentId: snapshot.agentId,
+      choice,
+      state: stateFromJson(snapshot.state, "state", field),
+      todo: todoFromJson(parseJsonField(snapshot.todoJson, field, []), field),
+      todoJson: snapshot.todoJson,
+      options: snapshot.options as unknown as WireSearchOptions,
+    };
   }
 
   private remove(agent: Agent): void {
-    const agents = this.byScope.get(agent.scope);
+    const agents = this.byConnection.get(agent.scope.connection);
     if (agents?.delete(agent.agentId)) this.open_--;
-    if (agents?.size === 0) this.byScope.delete(agent.scope);
+    if (agents?.size === 0) this.byConnection.delete(agent.scope.connection);
   }
 }

@@ -7,7 +7,7 @@ import type { DomainInfo, PlanReply } from "../../generated/ensoul_v1.js";
 import { streaming, unary, type CallContext, type Method, type Role } from "../../gateway/methods.js";
 import { EnsoulError } from "../../lib/errors.js";
 import type { Logger } from "../../lib/logger.js";
-import { AgentSessions } from "./agents.js";
+import { AgentSessions, type AgentScope } from "./agents.js";
 import { createPlanner, type Domain, type Planner, type PlannerLimits } from "./index.js";
 import { loadJsonDomain } from "./json_domain.js";
 import { stateFromJson, todoFromJson } from "./json_state.js";
@@ -46,12 +46,13 @@ function describeDomain(id: string, d: Domain): DomainInfo {
 }
 
 /**
- * Which connection a call came on. The gateway makes WebSocket request ids `<session>:<n>`; an
- * HTTP mirror call has no connection, so its agents belong to the caller's principal.
+ * Which connection a call came on, and whose it is. The gateway makes WebSocket request ids
+ * `<session>:<n>`; an HTTP mirror call has no connection, so its agents belong to the principal.
  */
-export function connectionScope(ctx: CallContext): string {
+export function agentScope(ctx: CallContext): AgentScope {
   const colon = ctx.requestId.lastIndexOf(":");
-  return colon > 0 ? `ws:${ctx.requestId.slice(0, colon)}` : `http:${ctx.principal.subject}`;
+  const owner = ctx.principal.subject;
+  return { connection: colon > 0 ? `ws:${ctx.requestId.slice(0, colon)}` : `http:${owner}`, owner };
 }
 
 export function createPlannerService(options: PlannerServiceOptions): PlannerService {
@@ -106,7 +107,7 @@ export function createPlannerService(options: PlannerServiceOptions): PlannerSer
       response: "agentPlan",
       roles: PLAYERS,
       handle: async (req, ctx, sink) => {
-        const agent = sessions.open(connectionScope(ctx), req, (plan) => sink.send("agentPlan", plan));
+        const agent = sessions.open(agentScope(ctx), req, (plan) => sink.send("agentPlan", plan));
         const signal = ctx.signal;
         const onAbort = () => sessions.drop(agent);
         if (signal.aborted) onAbort();
@@ -121,7 +122,7 @@ export function createPlannerService(options: PlannerServiceOptions): PlannerSer
       request: "agentReport",
       response: "agentAck",
       roles: PLAYERS,
-      handle: (req, ctx) => sessions.get(connectionScope(ctx), req.agentId, "agentReport.agentId").report(req),
+      handle: (req, ctx) => sessions.get(agentScope(ctx), req.agentId, "agentReport.agentId").report(req),
     }),
     unary({
       service: "planner",
@@ -129,7 +130,7 @@ export function createPlannerService(options: PlannerServiceOptions): PlannerSer
       request: "agentSetGoal",
       response: "agentAck",
       roles: PLAYERS,
-      handle: (req, ctx) => sessions.get(connectionScope(ctx), req.agentId, "agentSetGoal.agentId").setGoal(req),
+      handle: (req, ctx) => sessions.get(agentScope(ctx), req.agentId, "agentSetGoal.agentId").setGoal(req),
     }),
     unary({
       service: "planner",
@@ -137,7 +138,7 @@ export function createPlannerService(options: PlannerServiceOptions): PlannerSer
       request: "agentClose",
       response: "agentAck",
       roles: PLAYERS,
-      handle: (req, ctx) => sessions.close(connectionScope(ctx), req.agentId),
+      handle: (req, ctx) => sessions.close(agentScope(ctx), req.agentId),
     }),
   ];
   return { methods, planner, sessions, close: () => sessions.dropAll() };

@@ -68,25 +68,29 @@ export function fileDomainStore(dir: string): DomainStore {
 
 /** What a reconnecting client needs to resume an agent: where it was, in wire form. */
 export interface AgentSnapshot {
-  /** The connection (or principal) the agent belongs to. */
-  scope: string;
+  /** Who opened the agent (the principal's subject): stable across reconnects, unlike the connection. */
+  owner: string;
   agentId: string;
   /** The registered domain's id, or the inline domain document's JSON text. */
   domain: { id: string } | { json: string };
-  state: Record<string, Record<string, Value>>;
+  /** Each variable `{arg: value}`, or `[[arg, value], …]` where an argument is a number. */
+  state: Record<string, Record<string, Value> | Array<[string | number, Value]>>;
   todoJson: string;
   revision: number;
+  planId: string;
   plan: Value[][] | false;
   /** Index of the next step the game has not reported yet. */
   nextStep: number;
+  /** The search options the agent was opened with. */
+  options: Record<string, unknown>;
   updatedAtMs: number;
 }
 
 export interface AgentStore {
   save(snapshot: AgentSnapshot): void;
-  load(scope: string, agentId: string): AgentSnapshot | undefined;
+  load(owner: string, agentId: string): AgentSnapshot | undefined;
   /** Forgets an agent (on AgentClose; a client that just goes away keeps its snapshot). */
-  delete(scope: string, agentId: string): void;
+  delete(owner: string, agentId: string): void;
 }
 
 /** Snapshots in memory, the least recently saved dropped past `maxSnapshots` (clients that went away pile up). */
@@ -95,23 +99,23 @@ export class MemoryAgentStore implements AgentStore {
 
   constructor(private readonly maxSnapshots = 10_000) {}
 
-  private static key(scope: string, agentId: string): string {
-    return `${scope}\u0000${agentId}`;
+  private static key(owner: string, agentId: string): string {
+    return `${owner}\u0000${agentId}`;
   }
 
   save(snapshot: AgentSnapshot): void {
-    const key = MemoryAgentStore.key(snapshot.scope, snapshot.agentId);
+    const key = MemoryAgentStore.key(snapshot.owner, snapshot.agentId);
     this.snapshots.delete(key); // re-inserting keeps the map in order of last save
     this.snapshots.set(key, snapshot);
     if (this.snapshots.size > this.maxSnapshots) this.snapshots.delete(this.snapshots.keys().next().value!);
   }
 
-  load(scope: string, agentId: string): AgentSnapshot | undefined {
-    return this.snapshots.get(MemoryAgentStore.key(scope, agentId));
+  load(owner: string, agentId: string): AgentSnapshot | undefined {
+    return this.snapshots.get(MemoryAgentStore.key(owner, agentId));
   }
 
-  delete(scope: string, agentId: string): void {
-    this.snapshots.delete(MemoryAgentStore.key(scope, agentId));
+  delete(owner: string, agentId: string): void {
+    this.snapshots.delete(MemoryAgentStore.key(owner, agentId));
   }
 
   /** Every snapshot, least recently saved first. */
