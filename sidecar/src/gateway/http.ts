@@ -11,6 +11,8 @@ import type { GatewayMetrics } from "./metrics.js";
 import { bodyCodec, type BodyName, type CallContext, type MethodTable } from "./methods.js";
 
 export interface HttpMirrorDeps {
+  /** The frame limit, which also bounds what one stream frame carries over HTTP. */
+  maxReplyBytes: number;
   methods: MethodTable;
   auth: Authenticator;
   metrics: GatewayMetrics;
@@ -42,7 +44,7 @@ export function registerHttpMirror(app: FastifyInstance, deps: HttpMirrorDeps): 
       request.raw.once("close", () => {
         if (!reply.raw.writableEnded) controller.abort();
       });
-      const ctx: CallContext = { principal, requestId: String(request.id), signal: controller.signal, log: request.log as unknown as Logger };
+      const ctx: CallContext = { principal, requestId: String(request.id), signal: controller.signal, log: request.log as unknown as Logger, maxReplyBytes: deps.maxReplyBytes };
       if (!method.streaming) {
         const result = await method.handle(message as never, ctx);
         timer.done("OK");

@@ -29,6 +29,11 @@ export interface CallContext {
   requestId: string;
   /** Aborted when the client goes away or cancels. */
   signal: AbortSignal;
+  /**
+   * The largest reply frame this client takes, in bytes: what it announced in Hello, capped by
+   * the server's own limit. Streams of bulk data size their frames below it.
+   */
+  maxReplyBytes: number;
   log: Logger;
 }
 

@@ -55,7 +55,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   http.get("/metrics", async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
-  registerHttpMirror(http, { methods: options.methods, auth: options.auth, metrics });
+  registerHttpMirror(http, { methods: options.methods, auth: options.auth, metrics, maxReplyBytes: options.limits.maxFrameBytes });
 
   // Frames above the limit are still read (up to a hard cap) so the client gets an Error
   // frame it can act on; beyond the cap ws closes the connection with 1009.

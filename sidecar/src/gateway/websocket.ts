@@ -252,6 +252,7 @@ export class WebSocketSession {
       get signal() {
         return state.signal;
       },
+      maxReplyBytes: this.clientMaxFrameBytes,
       log: this.log,
     };
     const finish = (err?: unknown): void => {

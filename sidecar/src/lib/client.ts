@@ -13,6 +13,8 @@ export interface ConnectOptions {
   token: string;
   clientName?: string;
   timeoutMs?: number;
+  /** The largest frame this client takes (announced in Hello; 0 or absent: the server's limit). */
+  maxFrameBytes?: number;
 }
 
 interface Pending {
@@ -70,6 +72,7 @@ export class EnsoulClient {
         protocolVersion: PROTOCOL_VERSION,
         token: options.token,
         clientName: options.clientName ?? `ensoul-ts/${SERVER_VERSION}`,
+        maxFrameBytes: options.maxFrameBytes ?? 0,
       },
       timeoutMs,
     );

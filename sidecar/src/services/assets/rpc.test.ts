@@ -171,6 +171,17 @@ describe("asset upload and download over the gateway", () => {
     expect((await download({ assetId: info.assetId! })).bytes.equals(data)).toBe(true);
   });
 
+  it("keeps download frames under the frame limit the client announced in Hello", async () => {
+    const small = await EnsoulClient.connect(sidecar.url, { token: sidecar.adminToken.token, maxFrameBytes: 40_000 });
+    try {
+      const got = await downloadAsset(small, { assetId: asset.assetId! });
+      expect(sha256(got.bytes)).toBe(sha256(input));
+      expect(Math.max(...got.frames.map((f) => f.size))).toBeLessThanOrEqual(40_000 - 1024);
+    } finally {
+      await small.close();
+    }
+  });
+
   it("stores an empty asset", async () => {
     const uploadId = (await client.call("assetPutBegin", { name: "empty.bin" })).assetUpload!.uploadId!;
     const info = (await client.call("assetPutCommit", { uploadId, sha256: sha256(Buffer.alloc(0)) })).assetInfo!;

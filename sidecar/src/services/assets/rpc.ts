@@ -306,6 +306,7 @@ export class AssetService {
   async *read(
     request: { assetId?: string; offset?: { toNumber(): number } | number | null; length?: { toNumber(): number } | number | null; maxChunkBytes?: number },
     principal: Principal,
+    maxReplyBytes = Number.POSITIVE_INFINITY,
   ): AsyncGenerator<{ offset: number; data: Uint8Array }> {
     const record = await this.stat(request.assetId, principal, "assetGet.assetId");
     const offset = toSafeNumber(request.offset, "assetGet.offset");
@@ -314,7 +315,8 @@ export class AssetService {
       throw new EnsoulError("INVALID_ARGUMENT", `offset ${offset} is past the asset's end (${record.sizeBytes} bytes)`, { field: "assetGet.offset" });
     }
     const end = length === 0 ? record.sizeBytes : Math.min(record.sizeBytes, offset + length);
-    const frameBytes = Math.min(request.maxChunkBytes || this.maxDataBytes, this.maxDataBytes);
+    // Never above what the client said it can take in Hello (the gateway would refuse the frame).
+    const frameBytes = Math.max(1, Math.min(request.maxChunkBytes || this.maxDataBytes, this.maxDataBytes, maxReplyBytes - FRAME_OVERHEAD));
     let pending: Uint8Array[] = [];
     let pendingBytes = 0;
     let at = offset;
@@ -388,7 +390,7 @@ export function assetMethods(service: AssetService): Method[] {
       response: "assetData",
       roles: ASSET_READ_ROLES,
       handle: async (req, ctx, sink) => {
-        for await (const frame of service.read(req, ctx.principal)) {
+        for await (const frame of service.read(req, ctx.principal, ctx.maxReplyBytes)) {
           if (ctx.signal.aborted) return; // the client left: stop reading chunks
           sink.send("assetData", { assetId: req.assetId?.toLowerCase(), offset: frame.offset, data: frame.data });
         }

@@ -81,6 +81,18 @@ describe("BodyBuild over the gateway", () => {
     expect(glb.length).toBeGreaterThan(200_000);
   });
 
+  it("sizes the reply to the frame limit the client announced in Hello, not only the server's", async () => {
+    const client = await EnsoulClient.connect(roomy.sidecar.url, { token: roomy.sidecar.adminToken.token, maxFrameBytes: 150_000 });
+    try {
+      const refused = await refusal(client.call("bodyBuild", { characterJson: JSON.stringify(character), includeBytes: true }));
+      expect(refused).toMatchObject({ code: "FAILED_PRECONDITION", field: "bodyBuild.includeBytes" });
+      const glb = await download(client, /asset ([0-9a-f]{64})/.exec(refused.message)![1]!);
+      expect(glb.subarray(0, 4).toString("latin1")).toBe("glTF");
+    } finally {
+      await client.close();
+    }
+  });
+
   it("names the field of a bad document", async () => {
     const call = (body: Record<string, unknown>): Promise<{ code: string; field?: string }> => refusal(roomy.client.call("bodyBuild", body));
     expect(await call({ characterJson: "{ not json" })).toMatchObject({ code: "INVALID_ARGUMENT", field: "bodyBuild.characterJson" });

@@ -64,15 +64,22 @@ export function bodyRequest(request: BodyBuild): { params: BodyParams; name: str
   }
 }
 
-export async function buildAndStoreBody(request: BodyBuild, assets: AssetService, principal: Principal): Promise<BodyBuilt> {
+export async function buildAndStoreBody(
+  request: BodyBuild,
+  assets: AssetService,
+  principal: Principal,
+  maxReplyBytes = Number.POSITIVE_INFINITY,
+): Promise<BodyBuilt> {
   const started = performance.now();
   const { params, name } = bodyRequest(request);
   const glb = await buildBody(params);
   const record = await assets.putBytes(glb, { name, contentType: GLB_CONTENT_TYPE, project: request.project }, principal, "bodyBuild");
-  if (request.includeBytes && glb.length > assets.maxDataBytes) {
+  // The reply must fit the client's own frame limit (from its Hello), not only the server's.
+  const replyRoom = Math.min(assets.maxDataBytes, maxReplyBytes - 1024);
+  if (request.includeBytes && glb.length > replyRoom) {
     throw new EnsoulError(
       "FAILED_PRECONDITION",
-      `the body is ${glb.length} bytes, more than a reply may carry (${assets.maxDataBytes}); it is stored as asset ${record.assetId}: read it with AssetGet`,
+      `the body is ${glb.length} bytes, more than a reply may carry (${replyRoom}); it is stored as asset ${record.assetId}: read it with AssetGet`,
       { field: "bodyBuild.includeBytes" },
     );
   }
@@ -88,7 +95,7 @@ export function bodyMethods(assets: AssetService): Method[] {
       request: "bodyBuild",
       response: "bodyBuilt",
       roles: BODY_ROLES,
-      handle: (req, ctx) => buildAndStoreBody(req, assets, ctx.principal),
+      handle: (req, ctx) => buildAndStoreBody(req, assets, ctx.principal, ctx.maxReplyBytes),
     }),
   ];
 }
