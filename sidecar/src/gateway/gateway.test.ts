@@ -15,6 +15,9 @@ import { MethodTable, streaming, unary } from "./methods.js";
 import { createGateway, type Gateway } from "./server.js";
 
 const MAX_FRAME = 4096;
+const FLOOD_FRAMES = 20_000;
+const FLOOD_FRAME_BYTES = 4000;
+let floodSent = 0;
 let dataDir: string;
 let gateway: Gateway;
 let url: string;
@@ -49,6 +52,22 @@ function testMethods(): MethodTable {
       handle: async () => {
         await new Promise((r) => setTimeout(r, 300));
         return {};
+      },
+    }),
+  );
+  table.add(
+    streaming({
+      service: "test",
+      name: "flood",
+      request: "assetListReply",
+      response: "pong",
+      roles: ["admin"],
+      handle: async (_req, _ctx, sink) => {
+        const payload = new Uint8Array(FLOOD_FRAME_BYTES);
+        for (floodSent = 0; floodSent < FLOOD_FRAMES; floodSent++) {
+          sink.send("pong", { payload });
+          await sink.drained();
+        }
       },
     }),
   );
@@ -261,6 +280,31 @@ describe("WebSocket session", () => {
       field: "frames",
     });
     await client.close();
+  });
+
+  it("holds a stream back while the client does not read (StreamSink.drained)", async () => {
+    const s = await rawSocket();
+    s.ws.send(hello());
+    await s.next();
+    const socket = (s.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    s.ws.send(codecs.Envelope.encode({ id: 2, assetListReply: {} }));
+    await new Promise((r) => setTimeout(r, 400));
+    // 20,000 frames are 80 MB; with back-pressure only the high-water mark plus what the kernel
+    // buffers has left the server.
+    expect(floodSent).toBeGreaterThan(0);
+    expect(floodSent).toBeLessThan(FLOOD_FRAMES / 2);
+    const sentWhilePaused = floodSent;
+    socket.resume();
+    let frames = 0;
+    for (;;) {
+      const env = await s.next();
+      if (env.body === "endOfStream") break;
+      frames++;
+    }
+    expect(frames).toBe(FLOOD_FRAMES);
+    expect(sentWhilePaused).toBeLessThan(frames);
+    s.ws.close();
   });
 
   it("closes an idle connection with DEADLINE_EXCEEDED", async () => {

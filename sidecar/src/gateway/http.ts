@@ -53,6 +53,7 @@ export function registerHttpMirror(app: FastifyInstance, deps: HttpMirrorDeps): 
       const lines: string[] = [];
       await method.handle(message as never, ctx, {
         send: (body: BodyName, frame: object) => lines.push(JSON.stringify({ [body]: bodyCodec(body).toJson(frame) })),
+        drained: async () => undefined, // the mirror answers once, at the end
       });
       lines.push(JSON.stringify({ endOfStream: { frames: String(lines.length) } }));
       timer.done("OK");

@@ -40,6 +40,11 @@ export interface CallContext {
 /** Where a streaming method sends its frames; the router adds EndOfStream or Error at the end. */
 export interface StreamSink {
   send<K extends BodyName>(body: K, message: BodyOf<K>): void;
+  /**
+   * Resolves once the connection has taken what was sent so far (its send buffer is below a
+   * high-water mark). Bulk streams await it between frames so a slow client is not flooded.
+   */
+  drained(): Promise<void>;
 }
 
 interface MethodBase<Req extends BodyName> {

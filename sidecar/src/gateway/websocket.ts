@@ -16,6 +16,9 @@ import type { BodyName, BodyOf, CallContext, Method, MethodTable, Principal, Str
 
 type Id = NonNullable<Envelope["id"]>;
 
+/** A stream waits (StreamSink.drained) while more than this is queued on the socket. */
+const SEND_HIGH_WATER_BYTES = 4 * 1024 * 1024;
+
 export const CLOSE_NORMAL = 1000;
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_UNSUPPORTED_DATA = 1003;
@@ -297,6 +300,11 @@ export class WebSocketSession {
         if (ctx.signal.aborted) return;
         frames++;
         this.send({ replyTo: id, [body]: message } as Envelope);
+      },
+      drained: async () => {
+        while (this.state !== "closed" && !ctx.signal.aborted && this.socket.bufferedAmount > SEND_HIGH_WATER_BYTES) {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
       },
     };
     await method.handle(request, ctx, sink);

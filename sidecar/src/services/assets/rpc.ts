@@ -393,6 +393,7 @@ export function assetMethods(service: AssetService): Method[] {
         for await (const frame of service.read(req, ctx.principal, ctx.maxReplyBytes)) {
           if (ctx.signal.aborted) return; // the client left: stop reading chunks
           sink.send("assetData", { assetId: req.assetId?.toLowerCase(), offset: frame.offset, data: frame.data });
+          await sink.drained();
         }
       },
     }),

@@ -141,6 +141,7 @@ describe("generate over the gateway (procedural)", () => {
         sent.push(body);
         controller.abort();
       },
+      drained: async () => undefined,
     });
     await expect(run).rejects.toMatchObject({ code: "CANCELLED" });
     expect(sent).toEqual(["generateDelta"]);
