@@ -172,14 +172,17 @@ describe("planner over the protocol: plans", () => {
     expect(stepsOf(reply)).toEqual(call.result);
   });
 
-  it("reloads stored domains when the sidecar starts again", async () => {
+  it("reloads stored domains when the sidecar starts again, and closes with an agent open", async () => {
     const again = await startSidecar(loadConfig({ port: 0, dataDir }, {}), createLogger("silent"));
     try {
       const c = await EnsoulClient.connect(again.url, { token: again.adminToken.token });
       const call = blocksCalls[9]!;
       const reply = (await c.call("planRequest", { domainId: "blocks2", stateJson: stateJson(call), todoJson: todoJson(call) })).planReply!;
       expect(stepsOf(reply)).toEqual(call.result);
-      await c.close();
+      // An agent still open does not hold the shutdown.
+      const left = openAgent(c, "left-open", { domainId: "blocks2", stateJson: stateJson(call), todoJson: todoJson(call) });
+      await left.frame(1);
+      left.ended.catch(() => undefined);
     } finally {
       await again.close();
     }
@@ -277,28 +280,15 @@ describe("planner over the protocol: agent sessions", () => {
     expect((await b.ended).body).toBe("endOfStream");
   });
 
-  it("runs an agent through the HTTP mirror: the stream's NDJSON comes when it is closed", async () => {
-    const post = (method: string, body: unknown) =>
-      fetch(`http://127.0.0.1:${sidecar.port}/v1/planner/${method}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${sidecar.adminToken.token}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
+  it("refuses agent sessions through the HTTP mirror (they stream over the WebSocket)", async () => {
     const travel = simpleCalls[0]!;
-    const opened = post("agentOpen", { agentId: "h", domainJson: SIMPLE_JSON, stateJson: stateJson(travel), todoJson: todoJson(travel) });
-    let ack: Response | undefined;
-    for (let i = 0; i < 50; i++) {
-      ack = await post("agentReport", { agentId: "h", revision: 1, step: 0, ok: false });
-      if (ack.status !== 404) break; // the open may not have arrived yet
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(await ack!.json()).toMatchObject({ agentId: "h", replanned: true, revision: 2 });
-    expect((await post("agentClose", { agentId: "h" })).status).toBe(200);
-    const res = await opened;
-    expect(res.headers.get("content-type")).toContain("application/x-ndjson");
-    const lines = (await res.text()).trim().split("\n").map((l) => JSON.parse(l) as Record<string, { reason?: string }>);
-    expect(lines.map((l) => Object.keys(l)[0])).toEqual(["agentPlan", "agentPlan", "endOfStream"]);
-    expect(lines.slice(0, 2).map((l) => l.agentPlan!.reason)).toEqual(["opened", "action_failed"]);
+    const res = await fetch(`http://127.0.0.1:${sidecar.port}/v1/planner/agentOpen`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${sidecar.adminToken.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ agentId: "h", domainJson: SIMPLE_JSON, stateJson: stateJson(travel), todoJson: todoJson(travel) }),
+    });
+    expect(res.status).toBe(412);
+    expect(await res.json()).toMatchObject({ error: { code: "FAILED_PRECONDITION", field: "agentId" } });
   });
 
   it("rejects a bad AgentOpen with the field and opens nothing", async () => {

@@ -47,12 +47,16 @@ function describeDomain(id: string, d: Domain): DomainInfo {
 
 /**
  * Which connection a call came on, and whose it is. The gateway makes WebSocket request ids
- * `<session>:<n>`; an HTTP mirror call has no connection, so its agents belong to the principal.
+ * `<session>:<n>`; an HTTP mirror call has none (its request ids have no colon), and agent
+ * sessions are refused there: the mirror sends a stream only when it ends, and an open one
+ * would hold the server's shutdown (fastify waits for open requests).
  */
 export function agentScope(ctx: CallContext): AgentScope {
   const colon = ctx.requestId.lastIndexOf(":");
-  const owner = ctx.principal.subject;
-  return { connection: colon > 0 ? `ws:${ctx.requestId.slice(0, colon)}` : `http:${owner}`, owner };
+  if (colon <= 0) {
+    throw new EnsoulError("FAILED_PRECONDITION", "agent sessions run over the WebSocket (/v1/ws); the HTTP mirror serves planner/plan and planner/domainPut", { field: "agentId" });
+  }
+  return { connection: ctx.requestId.slice(0, colon), owner: ctx.principal.subject };
 }
 
 export function createPlannerService(options: PlannerServiceOptions): PlannerService {
