@@ -159,6 +159,16 @@ describe("planner over the protocol: plans", () => {
     expect(e.field).toBe("planRequest.options.maxExpansions");
   });
 
+  it("lists its methods, with roles, in ServerInfo", async () => {
+    const info = (await client.call("serverInfoRequest", {})).serverInfo!;
+    const planner = info.services!.find((s) => s.name === "planner")!;
+    const byName = Object.fromEntries(planner.methods!.map((m) => [m.name, m]));
+    expect(Object.keys(byName).sort()).toEqual(["agentClose", "agentOpen", "agentReport", "agentSetGoal", "domainPut", "plan"]);
+    expect(byName.agentOpen).toMatchObject({ request: "agentOpen", response: "agentPlan", streaming: true });
+    expect(byName.domainPut!.roles).toEqual(["admin", "designer"]);
+    expect(byName.plan!.roles).toEqual(["admin", "designer", "game"]);
+  });
+
   it("serves Plan through the HTTP mirror", async () => {
     const call = blocksCalls[9]!;
     const res = await fetch(`http://127.0.0.1:${sidecar.port}/v1/planner/plan`, {
