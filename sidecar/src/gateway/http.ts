@@ -44,7 +44,7 @@ export function registerHttpMirror(app: FastifyInstance, deps: HttpMirrorDeps): 
       request.raw.once("close", () => {
         if (!reply.raw.writableEnded) controller.abort();
       });
-      const ctx: CallContext = { principal, requestId: String(request.id), signal: controller.signal, log: request.log as unknown as Logger, maxReplyBytes: deps.maxReplyBytes };
+      const ctx: CallContext = { principal, requestId: String(request.id), connectionId: undefined, signal: controller.signal, log: request.log as unknown as Logger, maxReplyBytes: deps.maxReplyBytes };
       if (!method.streaming) {
         const result = await method.handle(message as never, ctx);
         timer.done("OK");

@@ -27,6 +27,11 @@ export interface CallContext {
   principal: Principal;
   /** Unique per request, in every log line about it. */
   requestId: string;
+  /**
+   * The WebSocket session the call came on, or undefined for an HTTP mirror call (which has no
+   * connection that outlives the request).
+   */
+  connectionId: string | undefined;
   /** Aborted when the client goes away or cancels. */
   signal: AbortSignal;
   /**

@@ -252,6 +252,7 @@ export class WebSocketSession {
     const ctx: CallContext = {
       principal,
       requestId: `${this.id}:${key}`,
+      connectionId: this.id,
       get signal() {
         return state.signal;
       },

@@ -46,17 +46,15 @@ function describeDomain(id: string, d: Domain): DomainInfo {
 }
 
 /**
- * Which connection a call came on, and whose it is. The gateway makes WebSocket request ids
- * `<session>:<n>`; an HTTP mirror call has none (its request ids have no colon), and agent
- * sessions are refused there: the mirror sends a stream only when it ends, and an open one
- * would hold the server's shutdown (fastify waits for open requests).
+ * Which connection a call came on, and whose it is. An HTTP mirror call has no connection, and
+ * agent sessions are refused there: the mirror sends a stream only when it ends, and an open
+ * one would hold the server's shutdown (fastify waits for open requests).
  */
 export function agentScope(ctx: CallContext): AgentScope {
-  const colon = ctx.requestId.lastIndexOf(":");
-  if (colon <= 0) {
+  if (ctx.connectionId === undefined) {
     throw new EnsoulError("FAILED_PRECONDITION", "agent sessions run over the WebSocket (/v1/ws); the HTTP mirror serves planner/plan and planner/domainPut", { field: "agentId" });
   }
-  return { connection: ctx.requestId.slice(0, colon), owner: ctx.principal.subject };
+  return { connection: ctx.connectionId, owner: ctx.principal.subject };
 }
 
 export function createPlannerService(options: PlannerServiceOptions): PlannerService {
