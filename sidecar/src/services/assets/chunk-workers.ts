@@ -47,7 +47,7 @@ function hashAll(bytes, lengths, digest) {
 function store(m) {
   const bytes = new Uint8Array(m.data);
   const ids = hashAll(bytes, m.lengths, m.digest);
-  let newChunks = 0, storedBytes = 0, pos = 0;
+  const written = {}; let pos = 0;
   for (let i = 0; i < ids.length; i++) {
     const chunk = bytes.subarray(pos, pos + m.lengths[i]);
     pos += m.lengths[i];
@@ -64,10 +64,9 @@ function store(m) {
       fs.rmSync(temp, { force: true });
       throw err;
     }
-    newChunks++;
-    storedBytes += packed.length;
+    written[ids[i]] = packed.length;
   }
-  return { result: { ids, newChunks, storedBytes } };
+  return { result: { ids, written } };
 }
 
 function load(m) {
@@ -121,8 +120,12 @@ interface PoolWorker {
 
 export interface StoreBatchResult {
   readonly ids: string[];
-  readonly newChunks: number;
-  readonly storedBytes: number;
+  /**
+   * Chunks this batch wrote, by id, with their stored (compressed) size. Two workers can both
+   * write the same new chunk at once (the second rename replaces the first, same bytes), so the
+   * caller counts ids, not writes.
+   */
+  readonly written: Record<string, number>;
 }
 
 export interface LoadBatchResult {

@@ -68,17 +68,18 @@ export async function makeBlobIndex(options: MakeOptions): Promise<MakeResult> {
   }
 
   const chunks: IndexChunk[] = [];
-  let newChunks = 0;
-  let storedBytes = 0;
+  const written = new Map<string, number>();
   for (const batch of run.batches) {
     let start = batch.start;
     batch.lengths.forEach((sizeBytes, i) => {
       chunks.push({ start, sizeBytes, id: batch.result.ids[i]! });
       start += sizeBytes;
     });
-    newChunks += batch.result.newChunks;
-    storedBytes += batch.result.storedBytes;
+    for (const [id, stored] of Object.entries(batch.result.written)) written.set(id, stored);
   }
+  const newChunks = written.size;
+  let storedBytes = 0;
+  for (const stored of written.values()) storedBytes += stored;
   const index: BlobIndex = { featureFlags: blobFeatureFlags(digest), digest, sizes, chunks, blobBytes: run.totalBytes };
   const indexBytes = encodeIndex(index);
   if (options.indexPath !== undefined) {

@@ -63,6 +63,21 @@ describe("make", () => {
     expect(streamed.indexBytes.equals(made.indexBytes)).toBe(true);
     expect(streamed.newChunks).toBe(0);
   });
+
+  it("counts each new chunk once, even when workers store the same chunk at the same time", async () => {
+    // A random 1.5 MiB block repeated: the same chunks recur in batches that run side by side.
+    const block = randomBytes(1536 * 1024);
+    const data = Buffer.concat(Array.from({ length: 12 }, () => block));
+    const store = mkdtempSync(path.join(work, "dup-"));
+    const made = await makeBlobIndex({ input: (async function* () { yield data; })(), store });
+    const unique = new Set(made.index.chunks.map((c) => c.id));
+    expect(unique.size).toBeLessThan(made.chunkCount);
+    expect(made.newChunks).toBe(unique.size);
+    let onDisk = 0;
+    for (const dir of readdirSync(store)) onDisk += readdirSync(path.join(store, dir)).filter((f) => f.endsWith(".cacnk")).length;
+    expect(onDisk).toBe(unique.size);
+    expect((await makeBlobIndex({ input: (async function* () { yield data; })(), store })).newChunks).toBe(0);
+  });
 });
 
 describe("chunk store", () => {
