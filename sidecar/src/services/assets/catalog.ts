@@ -59,6 +59,8 @@ function isRecord(value: unknown): value is AssetRecord {
 /** One JSON file per asset id (`<id>.json`, an array: one record per project). */
 export class FileAssetCatalog implements AssetCatalog {
   private loaded: Promise<Map<string, AssetRecord[]>> | undefined;
+  /** The latest write of each id's file still under way. */
+  private readonly writing = new Map<string, Promise<void>>();
 
   constructor(readonly dir: string) {}
 
@@ -91,18 +93,35 @@ export class FileAssetCatalog implements AssetCatalog {
 
   async add(record: AssetRecord): Promise<AssetRecord> {
     const map = await this.records();
-    const before = map.get(record.assetId) ?? [];
-    const known = before.find((r) => r.project === record.project);
+    const known = map.get(record.assetId)?.find((r) => r.project === record.project);
     if (known) return known;
-    const after = [...before, record];
-    map.set(record.assetId, after);
+    map.set(record.assetId, [...(map.get(record.assetId) ?? []), record]);
     try {
-      await writeFileAtomic(path.join(this.dir, `${record.assetId}.json`), Buffer.from(`${JSON.stringify(after, null, 2)}\n`));
+      await this.persist(map, record.assetId);
     } catch (err) {
-      map.set(record.assetId, before);
+      const rest = (map.get(record.assetId) ?? []).filter((r) => r !== record);
+      if (rest.length > 0) map.set(record.assetId, rest);
+      else map.delete(record.assetId);
       throw err;
     }
     return record;
+  }
+
+  /**
+   * Writes an id's records as they stand when its turn comes. One write per id at a time: two
+   * atomic writes racing could rename in either order and leave the older list on disk.
+   */
+  private persist(map: Map<string, AssetRecord[]>, assetId: string): Promise<void> {
+    const file = path.join(this.dir, `${assetId}.json`);
+    const write = (this.writing.get(assetId) ?? Promise.resolve())
+      .catch(() => undefined) // an earlier failed write is its own caller's error
+      .then(() => writeFileAtomic(file, Buffer.from(`${JSON.stringify(map.get(assetId) ?? [], null, 2)}\n`)));
+    this.writing.set(assetId, write);
+    const forget = (): void => {
+      if (this.writing.get(assetId) === write) this.writing.delete(assetId);
+    };
+    write.then(forget, forget);
+    return write;
   }
 
   async list(query: AssetQuery): Promise<AssetRecord[]> {
