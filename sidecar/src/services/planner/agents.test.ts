@@ -97,7 +97,8 @@ describe("agent sessions", () => {
   it("resumes a dropped agent for the same owner on another connection, where it left off", () => {
     const { agents, store } = sessions();
     const world = JSON.stringify({ ...JSON.parse(WORLD), seen: [[1, "tree"]] });
-    const first = agents.open(S, { agentId: "alice", domainId: "simple", stateJson: world, todoJson: TRAVEL }, () => undefined);
+    const opened: AgentPlan[] = [];
+    const first = agents.open(S, { agentId: "alice", domainId: "simple", stateJson: world, todoJson: TRAVEL }, (p) => opened.push(p));
     first.report({ agentId: "alice", revision: 1, step: 0, ok: true });
     agents.drop(first);
     expect(store.load(S.owner, "alice")!.state.seen).toEqual([[1, "tree"]]); // a number argument stays a number
@@ -106,6 +107,7 @@ describe("agent sessions", () => {
     expect(frames).toHaveLength(1);
     expect(frames[0]).toMatchObject({ revision: 1, reason: "resumed", plan: { found: true, planId: first.planId } });
     expect(frames[0]!.plan!.steps!.map((s) => s.name)).toEqual(["call_taxi", "ride_taxi", "pay_driver"]);
+    expect(frames[0]!.plan!.steps).toEqual(opened[0]!.plan!.steps); // arguments too, as first sent
     expect(again.nextStep).toBe(1);
     expect(again.report({ agentId: "alice", revision: 1, step: 1, ok: true }).replanned).toBe(false);
     const nothing = thrown(() => agents.open(T, { agentId: "bob" }, () => undefined));

@@ -21,7 +21,7 @@ import { loadJsonDomain } from "./json_domain.js";
 import { planToJson, stateFromJson, todoFromJson } from "./json_state.js";
 import type { State } from "./state.js";
 import type { AgentSnapshot, AgentStore } from "./stores.js";
-import { chooseDomain, parseJsonField, planReply, planWithin, searchOptions, type DomainChoice, type WireSearchOptions } from "./wire.js";
+import { chooseDomain, parseJsonField, planReply, planSteps, planWithin, searchOptions, type DomainChoice, type WireSearchOptions } from "./wire.js";
 
 export type AgentReason = "opened" | "resumed" | "action_failed" | "state_changed" | "goal_changed";
 
@@ -111,8 +111,7 @@ export class Agent {
     this.planId = snapshot.planId;
     this.plan = snapshot.plan === false ? false : (snapshot.plan.map((step) => [String(step[0]), ...step.slice(1)] as const) as Plan);
     this.nextStep = snapshot.nextStep;
-    const steps = this.plan === false ? [] : planToJson(this.plan);
-    const plan = { planId: this.planId, found: this.plan !== false, steps: steps.map(([name, ...args]) => ({ name: String(name), argsJson: JSON.stringify(args) })) };
+    const plan = { planId: this.planId, found: this.plan !== false, steps: planSteps(this.plan) };
     this.sink({ agentId: this.agentId, revision: this.revision, plan, reason: "resumed" });
     this.save();
   }

@@ -3,9 +3,9 @@
  * request field, PlanOptions turned into SearchOptions, a domain chosen by id or given inline,
  * and a plan outcome turned into a PlanReply. Used by `rpc.ts` and `agents.ts`.
  */
-import type { PlanOptions, PlanReply } from "../../generated/ensoul_v1.js";
+import type { PlanOptions, PlanReply, PlanStep } from "../../generated/ensoul_v1.js";
 import { EnsoulError } from "../../lib/errors.js";
-import type { Domain, Planner, PlanOutcome, SearchOptions, VerboseLevel } from "./index.js";
+import type { Domain, Plan, Planner, PlanOutcome, SearchOptions, VerboseLevel } from "./index.js";
 import { loadJsonDomain } from "./json_domain.js";
 import { planToJson } from "./json_state.js";
 
@@ -99,13 +99,18 @@ export function chooseDomain(
   }
 }
 
+/** A plan's steps in wire form (name, arguments as JSON); none for no plan. */
+export function planSteps(plan: Plan | false): PlanStep[] {
+  if (plan === false) return [];
+  return planToJson(plan).map(([name, ...args]) => ({ name: String(name), argsJson: JSON.stringify(args) }));
+}
+
 /** A plan outcome as a PlanReply: found=false for no plan, found=true and no steps for nothing to do. */
 export function planReply(outcome: PlanOutcome, verbose: number): PlanReply {
-  const plan = outcome.plan === false ? [] : planToJson(outcome.plan);
   return {
     planId: outcome.planId,
     found: outcome.plan !== false,
-    steps: plan.map(([name, ...args]) => ({ name: String(name), argsJson: JSON.stringify(args) })),
+    steps: planSteps(outcome.plan),
     expansions: outcome.expansions,
     elapsedMs: outcome.elapsedMs,
     traceJson: verbose > 0 ? JSON.stringify(outcome.trace) : "",
