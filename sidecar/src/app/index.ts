@@ -61,7 +61,17 @@ export async function startSidecar(config: SidecarConfig, log: Logger): Promise<
     limits: config.limits,
     log,
   });
-  const address = await gateway.listen(config.host, config.port);
+  const closeServices = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close();
+  };
+  let address: { host: string; port: number };
+  try {
+    address = await gateway.listen(config.host, config.port);
+  } catch (err) {
+    await gateway.close(); // a busy port must not leave services holding files or timers
+    await closeServices();
+    throw err;
+  }
   const hostForUrl = address.host.includes(":") ? `[${address.host}]` : address.host;
   return {
     gateway,
@@ -71,7 +81,7 @@ export async function startSidecar(config: SidecarConfig, log: Logger): Promise<
     adminToken,
     close: async () => {
       await gateway.close();
-      for (const close of closers.reverse()) await close();
+      await closeServices();
     },
   };
 }

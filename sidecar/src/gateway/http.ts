@@ -69,24 +69,17 @@ export function registerHttpMirror(app: FastifyInstance, deps: HttpMirrorDeps): 
 
 /** Maps fastify's own errors (bad JSON, body too large, wrong content type) to our error shape. */
 export function mapFrameworkError(err: { code?: string; statusCode?: number; message: string }, reply: FastifyReply): FastifyReply {
-  let e: EnsoulError;
+  const send = (status: number, e: EnsoulError): FastifyReply => reply.status(status).send(errorBody(e));
   switch (err.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
-      e = new EnsoulError("RESOURCE_EXHAUSTED", "request body exceeds the frame size limit");
-      return reply.status(413).send(errorBody(e));
+      return send(413, new EnsoulError("RESOURCE_EXHAUSTED", "request body exceeds the frame size limit"));
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      e = new EnsoulError("INVALID_ARGUMENT", "send the request as application/json");
-      return reply.status(415).send(errorBody(e));
+      return send(415, new EnsoulError("INVALID_ARGUMENT", "send the request as application/json"));
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
     case "FST_ERR_CTP_INVALID_JSON_BODY":
-      e = new EnsoulError("INVALID_ARGUMENT", `the body is not valid JSON: ${err.message}`);
-      return reply.status(400).send(errorBody(e));
+      return send(400, new EnsoulError("INVALID_ARGUMENT", `the body is not valid JSON: ${err.message}`));
     default:
-      if (err.statusCode && err.statusCode < 500) {
-        e = new EnsoulError("INVALID_ARGUMENT", err.message);
-        return reply.status(err.statusCode).send(errorBody(e));
-      }
-      e = toEnsoulError(err);
-      return reply.status(500).send(errorBody(e));
+      if (err.statusCode && err.statusCode < 500) return send(err.statusCode, new EnsoulError("INVALID_ARGUMENT", err.message));
+      return send(500, toEnsoulError(err));
   }
 }

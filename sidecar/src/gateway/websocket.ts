@@ -113,6 +113,7 @@ export class WebSocketSession {
     if (this.idleTimer) clearTimeout(this.idleTimer);
   }
 
+  /** Marks the session closed once: timers stop, requests in flight are aborted, the gauge drops. */
   private onClose(): void {
     if (this.state === "closed") return;
     this.state = "closed";
@@ -337,11 +338,7 @@ export class WebSocketSession {
   /** Sends an Error and closes the connection with the given WebSocket close code. */
   private refuse(replyTo: Id, code: ErrorCode, message: string, field: string | undefined, closeCode: number): void {
     this.sendError(replyTo, new EnsoulError(code, message, { field }));
-    this.state = "closed";
-    this.stopTimers();
-    for (const state of this.inFlight.values()) state.abort();
-    this.inFlight.clear();
-    this.deps.metrics.connections.dec();
+    this.onClose();
     this.socket.close(closeCode, message.slice(0, 120));
   }
 

@@ -103,6 +103,22 @@ function longMapKeysToDecimal(type: protobuf.Type, message: Record<string, unkno
   }
 }
 
+const FIELDS_BY_JSON_NAME = new WeakMap<protobuf.Type, Map<string, protobuf.Field>>();
+
+/** A type's fields by their lowerCamelCase and proto (snake_case) names, built once per type. */
+function fieldsByJsonName(type: protobuf.Type): Map<string, protobuf.Field> {
+  let byName = FIELDS_BY_JSON_NAME.get(type);
+  if (!byName) {
+    byName = new Map();
+    for (const field of type.fieldsArray) {
+      byName.set(field.name, field);
+      byName.set(snakeCase(field.name), field);
+    }
+    FIELDS_BY_JSON_NAME.set(type, byName);
+  }
+  return byName;
+}
+
 /**
  * Checks a JSON value against a message type before protobufjs coerces it (fromObject silently
  * drops or mangles values of the wrong kind) and returns a copy with lowerCamelCase keys.
@@ -111,13 +127,7 @@ function normalizeJson(type: protobuf.Type, json: unknown, prefix: string): Reco
   if (json === null || typeof json !== "object" || Array.isArray(json)) {
     throw invalid(prefix, `expected a JSON object for ${type.name}`);
   }
-  const byName = new Map<string, protobuf.Field>();
-  for (const field of type.fieldsArray) {
-    byName.set(field.name, field);
-    const protoName = field.options?.["json_name"];
-    if (typeof protoName === "string") byName.set(protoName, field);
-    byName.set(snakeCase(field.name), field);
-  }
+  const byName = fieldsByJsonName(type);
   const seenOneofs = new Map<string, string>();
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(json)) {
