@@ -99,7 +99,7 @@ function clampOptions<T extends SearchOptions>(options: T, limits: PlannerLimits
   };
 }
 
-/** The planner service. Domains are kept in memory here; the gateway persists them through the data service. */
+/** The planner engine with registered domains kept in memory; `rpc.ts` persists them through a DomainStore and registers them again at start. */
 export function createPlanner(limits: Partial<PlannerLimits> = {}): Planner {
   const bounds: PlannerLimits = { ...DEFAULT_LIMITS, ...limits };
   const domains = new Map<string, Domain>();

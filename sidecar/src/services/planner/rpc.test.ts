@@ -135,6 +135,8 @@ describe("planner over the protocol: plans", () => {
     expect(e.message).toContain("actions.pickup.pre[1], column 13");
     const notJson = await failure(client.call("domainPut", { domainId: "bad", domainJson: "{ nope" }));
     expect(notJson.field).toBe("domainPut.domainJson");
+    const empty = await failure(client.call("domainPut", { domainId: "bad", domainJson: "" }));
+    expect(empty).toMatchObject({ code: "INVALID_ARGUMENT", field: "domainPut.domainJson", message: "domainPut.domainJson is empty" });
     const badId = await failure(client.call("domainPut", { domainId: "../escape", domainJson: BLOCKS_JSON }));
     expect(badId.field).toBe("domainPut.domainId");
     expect(existsSync(path.join(dataDir, "planner", "domains", "bad.json"))).toBe(false);

@@ -12,7 +12,7 @@ import { createPlanner, type Domain, type Planner, type PlannerLimits } from "./
 import { loadJsonDomain } from "./json_domain.js";
 import { stateFromJson, todoFromJson } from "./json_state.js";
 import { checkDomainId, fileDomainStore, MemoryAgentStore, type AgentStore, type DomainStore } from "./stores.js";
-import { chooseDomain, parseJsonField, planReply, planWithin, searchOptions, underField } from "./wire.js";
+import { chooseDomain, domainField, parseJsonField, planReply, planWithin, searchOptions } from "./wire.js";
 
 const WRITERS: readonly Role[] = ["admin", "designer"];
 const PLAYERS: readonly Role[] = ["admin", "designer", "game"];
@@ -79,10 +79,7 @@ export function createPlannerService(options: PlannerServiceOptions): PlannerSer
       roles: WRITERS,
       handle: (req): DomainInfo => {
         const id = checkDomainId(req.domainId ?? "", "domainPut.domainId");
-        const field = "domainPut.domainJson";
-        const doc = parseJsonField(req.domainJson, field, undefined);
-        if (doc === undefined) throw new EnsoulError("INVALID_ARGUMENT", `${field} is empty`, { field });
-        const domain = underField(field, () => loadJsonDomain(doc));
+        const { doc, domain } = domainField(req.domainJson, "domainPut.domainJson");
         domains.put({ id, json: JSON.stringify(doc) });
         planner.putDomain(id, domain);
         return describeDomain(id, domain);

@@ -68,6 +68,13 @@ export function searchOptions(options: PlanOptions | null | undefined, field: st
   return out;
 }
 
+/** A domain document sent in the request field `field` (JSON text, not empty), parsed and loaded. */
+export function domainField(text: string | undefined, field: string): { doc: unknown; domain: Domain } {
+  const doc = parseJsonField(text, field, undefined);
+  if (doc === undefined) throw new EnsoulError("INVALID_ARGUMENT", `${field} is empty`, { field });
+  return { doc, domain: underField(field, () => loadJsonDomain(doc)) };
+}
+
 /** How a request named its domain: a registered id, or an inline document. */
 export interface DomainChoice {
   domain: Domain;
@@ -82,11 +89,8 @@ export function chooseDomain(
 ): DomainChoice {
   const which = request.domain ?? (request.domainJson ? "domainJson" : request.domainId ? "domainId" : undefined);
   if (which === "domainJson") {
-    const field = `${prefix}.domainJson`;
     const text = request.domainJson ?? "";
-    const doc = parseJsonField(text, field, undefined);
-    if (doc === undefined) throw new EnsoulError("INVALID_ARGUMENT", `${field} is empty`, { field });
-    return { domain: underField(field, () => loadJsonDomain(doc)), ref: { json: text } };
+    return { domain: domainField(text, `${prefix}.domainJson`).domain, ref: { json: text } };
   }
   const field = `${prefix}.domainId`;
   const id = which === "domainId" ? (request.domainId ?? "") : "";
