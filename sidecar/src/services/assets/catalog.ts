@@ -39,14 +39,15 @@ export interface AssetCatalog {
   list(query: AssetQuery): Promise<AssetRecord[]>;
 }
 
-const ASSET_ID = /^[0-9a-f]{64}$/;
+/** 64 lower-case hex digits: a SHA-256, which is what an asset id is (of its index file). */
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 function isRecord(value: unknown): value is AssetRecord {
   if (typeof value !== "object" || value === null) return false;
   const r = value as Record<string, unknown>;
   return (
     typeof r.assetId === "string" &&
-    ASSET_ID.test(r.assetId) &&
+    SHA256_HEX.test(r.assetId) &&
     typeof r.name === "string" &&
     typeof r.contentType === "string" &&
     typeof r.project === "string" &&
@@ -74,7 +75,7 @@ export class FileAssetCatalog implements AssetCatalog {
     const map = new Map<string, AssetRecord[]>();
     for (const file of await fsp.readdir(this.dir)) {
       const id = file.slice(0, -5);
-      if (!file.endsWith(".json") || !ASSET_ID.test(id)) continue; // temporaries, strays
+      if (!file.endsWith(".json") || !SHA256_HEX.test(id)) continue; // temporaries, strays
       try {
         const parsed: unknown = JSON.parse(await fsp.readFile(path.join(this.dir, file), "utf8"));
         const records = Array.isArray(parsed) ? parsed.filter((r): r is AssetRecord => isRecord(r) && r.assetId === id) : [];

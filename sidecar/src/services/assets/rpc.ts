@@ -14,7 +14,7 @@ import type { AssetInfo } from "../../generated/ensoul_v1.js";
 import { streaming, unary, type Method, type Principal, type Role } from "../../gateway/methods.js";
 import { EnsoulError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
-import { FileAssetCatalog, type AssetCatalog, type AssetRecord } from "./catalog.js";
+import { FileAssetCatalog, SHA256_HEX, type AssetCatalog, type AssetRecord } from "./catalog.js";
 import { writeFileAtomic } from "./chunk-store.js";
 import { makeBlobIndex } from "./make.js";
 import { readBlob } from "./read-blob.js";
@@ -27,8 +27,6 @@ const FRAME_OVERHEAD = 1024;
 const DEFAULT_DATA_BYTES = 1024 * 1024;
 const DEFAULT_LIST_LIMIT = 100;
 const MAX_LIST_LIMIT = 1000;
-const ASSET_ID = /^[0-9a-f]{64}$/;
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 export interface AssetServiceOptions {
   dataDir: string;
@@ -82,7 +80,7 @@ function checkText(value: string | undefined, field: string, maxLength: number, 
 
 function checkAssetId(value: string | undefined, field: string): string {
   const id = (value ?? "").toLowerCase();
-  if (!ASSET_ID.test(id)) throw new EnsoulError("INVALID_ARGUMENT", "an asset id is the 64 hex digits of its index's SHA-256", { field });
+  if (!SHA256_HEX.test(id)) throw new EnsoulError("INVALID_ARGUMENT", "an asset id is the 64 hex digits of its index's SHA-256", { field });
   return id;
 }
 
