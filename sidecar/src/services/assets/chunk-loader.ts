@@ -51,8 +51,26 @@ export function checkChunkLengths(chunks: readonly IndexChunk[], pieces: readonl
 }
 
 /** Chunks fetched from a store in one go: enough to keep a worker busy, little enough to stream. */
-export const RUN_MAX_CHUNKS = 64;
-export const RUN_MAX_BYTES = 4 * 1024 * 1024;
+const RUN_MAX_CHUNKS = 64;
+const RUN_MAX_BYTES = 4 * 1024 * 1024;
+
+/** Cuts consecutive chunks into runs of at most RUN_MAX_CHUNKS chunks and RUN_MAX_BYTES bytes (one chunk may exceed the bytes alone). */
+export function splitIntoRuns(chunks: readonly IndexChunk[]): IndexChunk[][] {
+  const runs: IndexChunk[][] = [];
+  let run: IndexChunk[] = [];
+  let runBytes = 0;
+  for (const c of chunks) {
+    if (run.length >= RUN_MAX_CHUNKS || (run.length > 0 && runBytes + c.sizeBytes > RUN_MAX_BYTES)) {
+      runs.push(run);
+      run = [];
+      runBytes = 0;
+    }
+    run.push(c);
+    runBytes += c.sizeBytes;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
 
 /**
  * Starts `load` on the jobs with at most `window` in flight and yields the results in job order.

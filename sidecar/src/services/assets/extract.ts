@@ -10,7 +10,7 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { EnsoulError } from "../../lib/errors.js";
 import { chunkInBatches } from "./chunk-pipeline.js";
-import { checkChunkLengths, inOrder, loadChunks, readIndexFile, RUN_MAX_BYTES, RUN_MAX_CHUNKS } from "./chunk-loader.js";
+import { checkChunkLengths, inOrder, loadChunks, readIndexFile, splitIntoRuns } from "./chunk-loader.js";
 import { chunkId, corruptChunk, LocalChunkStore, type ChunkSource } from "./chunk-store.js";
 import { sharedChunkPool, type ChunkWorkerPool } from "./chunk-workers.js";
 import type { BlobIndex, IndexChunk } from "./index-format.js";
@@ -80,25 +80,21 @@ type Step = { kind: "seed"; chunk: IndexChunk; seed: SeedChunk } | { kind: "stor
 
 function planSteps(index: BlobIndex, seeds: Map<string, SeedChunk>): Step[] {
   const steps: Step[] = [];
-  let run: IndexChunk[] = [];
-  let runBytes = 0;
-  const endRun = (): void => {
-    if (run.length > 0) steps.push({ kind: "store", chunks: run });
-    run = [];
-    runBytes = 0;
+  let fromStore: IndexChunk[] = [];
+  const endStoreStretch = (): void => {
+    for (const chunks of splitIntoRuns(fromStore)) steps.push({ kind: "store", chunks });
+    fromStore = [];
   };
   for (const chunk of index.chunks) {
     const seed = seeds.get(chunk.id);
     if (seed !== undefined && seed.sizeBytes === chunk.sizeBytes) {
-      endRun();
+      endStoreStretch();
       steps.push({ kind: "seed", chunk, seed });
-      continue;
+    } else {
+      fromStore.push(chunk);
     }
-    if (run.length >= RUN_MAX_CHUNKS || runBytes + chunk.sizeBytes > RUN_MAX_BYTES) endRun();
-    run.push(chunk);
-    runBytes += chunk.sizeBytes;
   }
-  endRun();
+  endStoreStretch();
   return steps;
 }
 

@@ -4,7 +4,7 @@
  */
 
 import { EnsoulError } from "../../lib/errors.js";
-import { checkChunkLengths, inOrder, loadChunks, readIndexFile, RUN_MAX_BYTES, RUN_MAX_CHUNKS } from "./chunk-loader.js";
+import { checkChunkLengths, inOrder, loadChunks, readIndexFile, splitIntoRuns } from "./chunk-loader.js";
 import { LocalChunkStore, type ChunkSource } from "./chunk-store.js";
 import { sharedChunkPool, type ChunkWorkerPool } from "./chunk-workers.js";
 import type { BlobIndex, IndexChunk } from "./index-format.js";
@@ -44,20 +44,10 @@ export async function* readBlob(options: ReadBlobOptions): AsyncGenerator<Uint8A
   }
   if (start === end) return;
 
-  const runs: IndexChunk[][] = [];
-  let run: IndexChunk[] = [];
-  let runBytes = 0;
-  for (let i = chunkAt(index.chunks, start); i < index.chunks.length && index.chunks[i]!.start < end; i++) {
-    const c = index.chunks[i]!;
-    if (run.length >= RUN_MAX_CHUNKS || (run.length > 0 && runBytes + c.sizeBytes > RUN_MAX_BYTES)) {
-      runs.push(run);
-      run = [];
-      runBytes = 0;
-    }
-    run.push(c);
-    runBytes += c.sizeBytes;
-  }
-  if (run.length > 0) runs.push(run);
+  const first = chunkAt(index.chunks, start);
+  let last = first;
+  while (last < index.chunks.length && index.chunks[last]!.start < end) last++;
+  const runs = splitIntoRuns(index.chunks.slice(first, last));
 
   for await (const [chunks, pieces] of inOrder(runs, pool.size * 2, (r) => loadChunks(r, store, index.digest, pool))) {
     checkChunkLengths(chunks, pieces);
