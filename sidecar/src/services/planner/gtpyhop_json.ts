@@ -8,6 +8,7 @@
  */
 import { EnsoulError } from "../../lib/errors.js";
 import type { Plan, TaskArg, TodoItem } from "./domain.js";
+import { planToJson as wirePlan } from "./json_state.js";
 import { Multigoal, SCALAR_ARG, State, type Arg, type Value } from "./state.js";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -85,7 +86,7 @@ export function todoFromGtpyhop(todo: Json[]): TodoItem[] {
   });
 }
 
-/** A plan as plain JSON arrays, for comparison with GTPyhop's. */
+/** A plan as plain JSON arrays (or false), for comparison with GTPyhop's results. */
 export function planToJson(plan: Plan | false): Json[] | false {
-  return plan === false ? false : plan.map((t) => t.map((x) => (x instanceof Multigoal ? x.name : x)) as Json[]);
+  return plan === false ? false : (wirePlan(plan) as Json[]);
 }
