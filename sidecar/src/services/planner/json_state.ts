@@ -65,7 +65,7 @@ export function multigoalFromJson(doc: unknown, field = "multigoal"): Multigoal 
 const TIME_KEYS = ["startUs", "endUs", "durationUs"] as const;
 
 /** `{ "startUs": n, "endUs": n, "durationUs": n }`, each optional, microseconds as safe integers. */
-export function timeSpecFromJson(doc: unknown, field: string): TimeSpec {
+function timeSpecFromJson(doc: unknown, field: string): TimeSpec {
   if (!isPlainObject(doc)) throw new EnsoulError("INVALID_ARGUMENT", `${field} must be an object`, { field });
   const out: TimeSpec = {};
   for (const [k, v] of Object.entries(doc)) {
@@ -79,7 +79,7 @@ export function timeSpecFromJson(doc: unknown, field: string): TimeSpec {
 }
 
 /** `[{ "type": "robot", "capabilities": ["cleaning"] }, ...]` */
-export function requirementsFromJson(doc: unknown, field: string): EntityRequirement[] {
+function requirementsFromJson(doc: unknown, field: string): EntityRequirement[] {
   const bad = () => new EnsoulError("INVALID_ARGUMENT", `${field} must be a list of { type, capabilities: [...] }`, { field });
   if (!Array.isArray(doc)) throw bad();
   return doc.map((r) => {
