@@ -74,7 +74,14 @@ export async function startEngineServer(engineDir: string = defaultEngineDir()):
   let nextPack = 0;
 
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
-    const name = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname.slice(1));
+    let name: string;
+    try {
+      name = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname.slice(1));
+    } catch {
+      // A malformed path would otherwise throw out of the request listener and end the process.
+      res.writeHead(400).end();
+      return;
+    }
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405).end();
     } else if (name === "" || name === "index.html") {
