@@ -3,9 +3,9 @@
  * JSON to a file or to stdout. The CLI's main calls `registerGenerateCommand`; the LLM generator,
  * once configured, arrives through `generators` and adds its own options.
  */
-import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { EnsoulError } from "../../lib/errors.js";
+import { writeFileAtomic } from "../assets/chunk-store.js";
 import { PRONOUNS } from "./character.js";
 import { createProceduralGenerator, generateToEnd, loadLlmGenerator, type CharacterGenerators } from "./index.js";
 import { checkCharacterRequest, GENERATOR_KINDS, MAX_SEED } from "./request.js";
@@ -72,13 +72,21 @@ export function registerGenerateCommand(
         out(json.trimEnd());
         return;
       }
-      try {
-        await writeFile(opts.out, json);
-      } catch (err) {
-        throw new EnsoulError("INVALID_ARGUMENT", `cannot write ${opts.out}: ${(err as Error).message}`, { field: "out", cause: err });
-      }
+      await writeOutputFile(opts.out, Buffer.from(json));
       out(`wrote ${opts.out}: ${character.name}, ${character.species} ${character.role} (seed ${request.seed})`);
     });
+}
+
+/**
+ * Writes a command's output file whole or not at all (temp file + rename, so an interrupted run
+ * never leaves half a file behind); a path that cannot be written is INVALID_ARGUMENT on "out".
+ */
+export async function writeOutputFile(file: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await writeFileAtomic(file, bytes);
+  } catch (err) {
+    throw new EnsoulError("INVALID_ARGUMENT", `cannot write ${file}: ${(err as Error).message}`, { field: "out", cause: err });
+  }
 }
 
 /** A decimal integer option, refused with the option named when it is anything else. */

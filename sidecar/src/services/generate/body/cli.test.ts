@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
@@ -77,6 +77,15 @@ describe("ensoul body", () => {
     const garbage = await run("--from", join(dir, "garbage.json"), "--out", join(dir, "x.glb")).catch((e: unknown) => e);
     expect((garbage as EnsoulError).code).toBe("INVALID_ARGUMENT");
     expect((garbage as EnsoulError).field).toBe("from");
+  });
+
+  it("refuses an --out it cannot write, naming the option, and leaves nothing behind", async () => {
+    await writeFile(join(dir, "ok.json"), JSON.stringify({ heightM: 1.7 }));
+    const err = await run("--from", join(dir, "ok.json"), "--out", join(dir, "missing", "x.glb")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EnsoulError);
+    expect((err as EnsoulError).code).toBe("INVALID_ARGUMENT");
+    expect((err as EnsoulError).field).toBe("out");
+    expect((await readdir(dir)).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
 
   it("requires --from and --out", async () => {

@@ -3,9 +3,10 @@
  * BodyParams document or any object with an `appearance` field (a character), mapped
  * best-effort.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { EnsoulError } from "../../../lib/errors.js";
+import { writeOutputFile } from "../cli.js";
 import { buildBody } from "./build.js";
 import { bodyParamsFromAppearance, resolveBodyParams, type BodyParams } from "./params.js";
 
@@ -41,7 +42,7 @@ export function registerBodyCommand(program: Command): Command {
     .action(async (opts: { from: string; out: string }) => {
       const params = bodyParamsFromDocument(await readJson(opts.from));
       const glb = await buildBody(params);
-      await writeFile(opts.out, glb);
+      await writeOutputFile(opts.out, glb);
       process.stdout.write(`wrote ${opts.out} (${glb.byteLength} bytes)\n`);
     });
 }
