@@ -22,7 +22,12 @@ export class DeltaChannel implements AsyncIterable<GenerateDelta> {
     this.notify();
   }
 
+  /**
+   * Ends the stream with `error` after the deltas already pushed. A channel already closed keeps
+   * its ending: a batch that fails after one lane finished must not turn its done into an error.
+   */
   fail(error: unknown): void {
+    if (this.closed) return;
     this.error = error;
     this.closed = true;
     this.notify();

@@ -10,7 +10,7 @@
  */
 import type { CharacterField } from "../character.js";
 import type { CharacterRequest } from "../request.js";
-import { EnsoulError, toEnsoulError } from "../../../lib/errors.js";
+import { toEnsoulError } from "../../../lib/errors.js";
 import { throwIfCancelled, type GenerateDelta } from "../stream.js";
 import { characterGrammar } from "./character_grammar.js";
 import { literalTrie, type GrammarNode, type ObjectNode } from "./constraint/grammar.js";
@@ -227,12 +227,9 @@ export class LlmEngine {
       const tokens: number[] = [];
       live.forEach(({ job, lane, logits }, row) => {
         if (job.channel.abandoned) return;
-        if (job.options.signal?.aborted === true) {
-          job.channel.fail(new EnsoulError("CANCELLED", "character generation was cancelled"));
-          return;
-        }
         out.length = 0;
         try {
+          throwIfCancelled(job.options.signal);
           const id = lane.next(logits, out);
           job.channel.push(out);
           if (id >= 0) {
