@@ -123,19 +123,17 @@ export function createGenerateService(options: GenerateServiceOptions = {}): Gen
   };
 }
 
-/** Maps the wire request onto a checked CharacterRequest (INVALID_ARGUMENT names the wire field). */
-export function characterRequestFromWire(wire: GenerateRequest): CharacterRequest {
-  const hints = parseHints(wire.hintsJson ?? "");
-  try {
-    return checkCharacterRequest({
-      ...hints,
-      prompt: wire.prompt ?? "",
-      seed: Number(wire.seed ?? 0),
-      generator: wire.generator === undefined || wire.generator === "" ? "procedural" : wire.generator,
-    });
-  } catch (error) {
-    throw withWireField(error);
-  }
+/**
+ * Maps the wire request onto a checked CharacterRequest. Its INVALID_ARGUMENT names the
+ * request's field ("seed"); the handler's withWireField turns that into the wire's.
+ */
+function characterRequestFromWire(wire: GenerateRequest): CharacterRequest {
+  return checkCharacterRequest({
+    ...parseHints(wire.hintsJson ?? ""),
+    prompt: wire.prompt ?? "",
+    seed: Number(wire.seed ?? 0),
+    generator: wire.generator === undefined || wire.generator === "" ? "procedural" : wire.generator,
+  });
 }
 
 function parseHints(text: string): Record<string, unknown> {
