@@ -114,6 +114,17 @@ describe("agent sessions", () => {
     expect(nothing).toMatchObject({ code: "NOT_FOUND", field: "agentOpen.agentId" });
   });
 
+  it("keeps the options it was opened with across a resume", () => {
+    const { agents } = sessions();
+    const first = agents.open(S, { agentId: "carol", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL, options: { verbose: 1 } }, () => undefined);
+    agents.drop(first);
+    const frames: AgentPlan[] = [];
+    const again = agents.open(T, { agentId: "carol" }, (p) => frames.push(p));
+    again.setGoal({ agentId: "carol", todoJson: JSON.stringify([["travel", "bob", "park"]]) });
+    expect(frames[1]).toMatchObject({ reason: "goal_changed", plan: { found: true } });
+    expect(frames[1]!.plan!.traceJson).not.toBe(""); // verbose 1 still on: the trace comes back
+  });
+
   it("refuses an agent past maxAgents", () => {
     const { agents } = sessions(2);
     for (const id of ["a", "b"]) agents.open(S, { agentId: id, domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);

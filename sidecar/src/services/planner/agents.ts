@@ -294,7 +294,7 @@ export class AgentSessions {
       state: stateFromJson(snapshot.state, "state", field),
       todo: todoFromJson(parseJsonField(snapshot.todoJson, field, []), field),
       todoJson: snapshot.todoJson,
-      options: snapshot.options as unknown as WireSearchOptions,
+      options: snapshot.options,
     };
   }
 

@@ -9,6 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFile
 import path from "node:path";
 import { EnsoulError } from "../../lib/errors.js";
 import type { Value } from "./state.js";
+import type { WireSearchOptions } from "./wire.js";
 
 /** A domain id is also a file name: letters, digits, `.`, `_`, `-`, not starting with a dot. */
 const DOMAIN_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
@@ -82,7 +83,7 @@ export interface AgentSnapshot {
   /** Index of the next step the game has not reported yet. */
   nextStep: number;
   /** The search options the agent was opened with. */
-  options: Record<string, unknown>;
+  options: WireSearchOptions;
   updatedAtMs: number;
 }
 
