@@ -128,6 +128,17 @@ export interface StoreBatchResult {
   readonly written: Record<string, number>;
 }
 
+/** A chunk of a `load` batch is missing (NOT_FOUND) or corrupt (FAILED_PRECONDITION). */
+export class ChunkLoadError extends EnsoulError {
+  /** The chunk's place among the ids asked for; the ones before it loaded fine. */
+  readonly chunkIndex: number;
+
+  constructor(chunkIndex: number, error: EnsoulError) {
+    super(error.code, error.message, { field: error.field, cause: error.cause });
+    this.chunkIndex = chunkIndex;
+  }
+}
+
 export interface LoadBatchResult {
   /** The chunks' uncompressed bytes, in the order asked for. */
   readonly chunks: Uint8Array[];
@@ -205,15 +216,15 @@ export class ChunkWorkerPool {
 
   /**
    * Reads and verifies chunks from a local store; `offsets` (blob offsets per the index) only
-   * serve the error message when a chunk is missing or corrupt.
+   * serve the error message when a chunk is missing or corrupt (a ChunkLoadError).
    */
   async load(storeDir: string, storeName: string, ids: string[], offsets: number[], digest: ChunkDigest): Promise<LoadBatchResult> {
     type Reply = { buffers: ArrayBuffer[] } | { failure: "missing" | "unreadable" | "mismatch"; index: number; actual?: string };
     const r = await this.call<Reply>({ op: "load", storeDir, ids, digest });
     if ("failure" in r) {
       const loc = { id: ids[r.index]!, offset: offsets[r.index] };
-      if (r.failure === "missing") throw missingChunk(loc, storeName);
-      throw corruptChunk(loc, r.failure === "unreadable" ? "not a readable zstd frame" : `its content hashes to ${r.actual}`);
+      const error = r.failure === "missing" ? missingChunk(loc, storeName) : corruptChunk(loc, r.failure === "unreadable" ? "not a readable zstd frame" : `its content hashes to ${r.actual}`);
+      throw new ChunkLoadError(r.index, error);
     }
     return { chunks: r.buffers.map((b) => new Uint8Array(b)) };
   }

@@ -6,7 +6,7 @@
 import { promises as fsp } from "node:fs";
 import { EnsoulError } from "../../lib/errors.js";
 import { LocalChunkStore, type ChunkLocation } from "./chunk-store.js";
-import { sharedChunkPool, type ChunkWorkerPool } from "./chunk-workers.js";
+import { ChunkLoadError, sharedChunkPool, type ChunkWorkerPool } from "./chunk-workers.js";
 import { readIndexFile } from "./chunk-loader.js";
 import type { BlobIndex, IndexChunk } from "./index-format.js";
 
@@ -44,12 +44,10 @@ export async function verifyIndex(options: { index: string | BlobIndex; store: s
         await pool.load(store.dir, store.name, rest.map((c) => c.id), rest.map((c) => c.start), index.digest);
         return;
       } catch (err) {
-        if (!(err instanceof EnsoulError) || (err.code !== "NOT_FOUND" && err.code !== "FAILED_PRECONDITION")) throw err;
-        const bad = rest.findIndex((c) => err.message.includes(c.id));
-        if (bad < 0) throw err;
-        const c = rest[bad]!;
+        if (!(err instanceof ChunkLoadError)) throw err;
+        const c = rest[err.chunkIndex]!;
         problems.push({ id: c.id, offset: c.start, problem: err.code === "NOT_FOUND" ? "missing" : "corrupt", message: err.message });
-        rest = rest.slice(bad + 1);
+        rest = rest.slice(err.chunkIndex + 1);
       }
     }
   };

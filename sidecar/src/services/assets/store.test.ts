@@ -227,6 +227,16 @@ describe("verify, list-chunks, gc", () => {
     ]);
   });
 
+  it("verify blames only the chunk whose file holds another chunk's bytes, not that other chunk", async () => {
+    const { made, index, store } = await madeBlob();
+    const s = new LocalChunkStore(store);
+    const [a, b] = [made.index.chunks[1]!, made.index.chunks[4]!];
+    writeFileSync(s.chunkPath(b.id), readFileSync(s.chunkPath(a.id)));
+    const r = await verifyIndex({ index, store });
+    expect(r.problems.map((p) => [p.id, p.offset, p.problem])).toEqual([[b.id, b.start, "corrupt"]]);
+    expect(r.problems[0]!.message).toContain(`hashes to ${a.id}`);
+  });
+
   it("gc removes stale temporaries of any tool but not fresh ones", async () => {
     const { index, store, made } = await madeBlob(200_000);
     const id = made.index.chunks[0]!.id;
