@@ -14,7 +14,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { extractBlob, makeBlobIndex, sharedChunkPool } from "../src/services/assets/index.js";
+import { decodeIndex, extractBlob, makeBlobIndex, sharedChunkPool } from "../src/services/assets/index.js";
 
 const MIB = 1024 * 1024;
 const corpusMiB = Number(process.env["BENCH_STORE_MB"] ?? 192);
@@ -76,7 +76,7 @@ function modifiedCopy(from: string, to: string): void {
 }
 
 function chunkCount(caibx: string): number {
-  return (statSync(caibx).size - 104) / 40;
+  return decodeIndex(readFileSync(caibx), caibx).chunks.length;
 }
 
 const mbps = (bytes: number, s: number): string => `${(bytes / 1e6 / s).toFixed(0)} MB/s`;
