@@ -5,6 +5,7 @@
  *   - `DomainStore`: JSON domains registered with DomainPut, by id (files under the data dir now);
  *   - `AgentStore`: each agent session's last state, plan and place in it (memory now).
  */
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { EnsoulError } from "../../lib/errors.js";
@@ -32,15 +33,18 @@ export interface DomainStore {
   all(): StoredDomain[];
 }
 
-/** Domains as `<dir>/<id>.json`, each written to a temporary file first and renamed into place. */
+/**
+ * Domains as `<dir>/<id>.json`, each written to a temporary file first and renamed into place
+ * (as assets' writeFileAtomic does, but synchronous: DomainPut answers only once it is stored).
+ */
 export function fileDomainStore(dir: string): DomainStore {
   return {
     put({ id, json }) {
-      mkdirSync(dir, { recursive: true });
       const target = path.join(dir, `${id}.json`);
-      const temp = path.join(dir, `.${id}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+      const temp = path.join(dir, `.${id}.${randomBytes(6).toString("hex")}.tmp`);
       try {
-        writeFileSync(temp, json);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(temp, json, { flag: "wx" });
         renameSync(temp, target);
       } catch (err) {
         try {
