@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EnsoulError } from "../../../lib/errors.js";
+import { characterSchema } from "../schema.js";
 import {
   BODY_BUILDS,
   BODY_NUMBER_FIELDS,
@@ -113,6 +114,13 @@ describe("robustness", () => {
 });
 
 describe("appearance mapping", () => {
+  it("has a body for every build the character schema allows", () => {
+    const appearance = (characterSchema().properties as Record<string, { properties: Record<string, { enum: string[] }> }>).appearance!;
+    const schemaBuilds = appearance.properties.build!.enum;
+    expect([...BODY_BUILDS].sort()).toEqual([...schemaBuilds].sort());
+    for (const build of schemaBuilds) expect(bodyParamsFromAppearance({ build }).build).toBe(build);
+  });
+
   it("takes the fields a character's appearance shares with the body and ignores the rest", () => {
     const p = bodyParamsFromAppearance({
       heightM: 1.62,

@@ -4,10 +4,14 @@
  * names a value outside its range is refused with the field named, never silently clamped.
  */
 import { EnsoulError } from "../../../lib/errors.js";
+import { BUILDS, type Build } from "../character.js";
 
-/** Overall body type; shapes the girth of torso and limbs (fat and muscle). */
-export const BODY_BUILDS = ["slender", "lean", "average", "athletic", "stocky", "heavy"] as const;
-export type BodyBuild = (typeof BODY_BUILDS)[number];
+/**
+ * Overall body type; shapes the girth of torso and limbs (fat and muscle). The same list as a
+ * character's appearance.build, so every character's build has a body.
+ */
+export const BODY_BUILDS = BUILDS;
+export type BodyBuild = Build;
 
 /** Morph targets every body carries; the values here are their default weights. */
 export const MORPH_NAMES = ["belly", "muscle", "bust"] as const;
