@@ -6,12 +6,13 @@
  * own temporaries) are ignored.
  */
 
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { compress, decompress } from "zstd-napi";
 import { EnsoulError } from "../../lib/errors.js";
 import { CHUNK_ID_PATTERN, type ChunkDigest } from "./index-format.js";
+import { writeFileAtomic } from "../../lib/atomic-write.js";
 
 export const CHUNK_SUFFIX = ".cacnk";
 /** casync's streaming compressor runs zstd at level 3; desync's default is the same speed class. */
@@ -67,17 +68,8 @@ export function corruptChunk(loc: ChunkLocation, why: string, cause?: unknown): 
   return new EnsoulError("FAILED_PRECONDITION", `corrupt ${where(loc)}: ${why}`, { cause });
 }
 
-/** Writes `bytes` to `file` atomically: a temporary name in the same directory, then rename. */
-export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    await fsp.writeFile(temp, bytes, { flag: "wx" });
-    await fsp.rename(temp, file);
-  } catch (err) {
-    await fsp.rm(temp, { force: true });
-    throw err;
-  }
-}
+/** Atomic writes live in lib/; re-exported for the asset store's modules. */
+export { writeFileAtomic };
 
 /** Anything chunks can be read from: a local directory, an HTTP chunk server. */
 export interface ChunkSource {

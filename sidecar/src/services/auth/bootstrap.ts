@@ -4,10 +4,11 @@
  * roles and audit replace it.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { constants, mkdirSync, openSync, readFileSync, renameSync, writeSync, closeSync, fsyncSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Authenticator } from "../../gateway/auth.js";
 import type { Principal } from "../../gateway/methods.js";
+import { writeFileAtomicSync } from "../../lib/atomic-write.js";
 import { EnsoulError } from "../../lib/errors.js";
 
 export const ADMIN_TOKEN_FILE = "admin.token";
@@ -46,17 +47,8 @@ export function loadOrCreateAdminToken(dataDir: string): AdminToken {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw dataDirError(dataDir, err);
   }
   const token = `ens_${randomBytes(32).toString("base64url")}`;
-  // Written to a temp file and renamed, so a crash never leaves a half-written token behind.
-  const temp = `${file}.${process.pid}.tmp`;
   try {
-    const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-    try {
-      writeSync(fd, `${token}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, file);
+    writeFileAtomicSync(file, `${token}\n`, { mode: 0o600, fsync: true });
   } catch (err) {
     throw dataDirError(dataDir, err);
   }

@@ -5,9 +5,9 @@
  *   - `DomainStore`: JSON domains registered with DomainPut, by id (files under the data dir now);
  *   - `AgentStore`: each agent session's last state, plan and place in it (memory now).
  */
-import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { writeFileAtomicSync } from "../../lib/atomic-write.js";
 import { EnsoulError } from "../../lib/errors.js";
 import type { Value } from "./state.js";
 import type { WireSearchOptions } from "./wire.js";
@@ -34,24 +34,16 @@ export interface DomainStore {
 }
 
 /**
- * Domains as `<dir>/<id>.json`, each written to a temporary file first and renamed into place
- * (as assets' writeFileAtomic does, but synchronous: DomainPut answers only once it is stored).
+ * Domains as `<dir>/<id>.json`, each written atomically and synchronously (DomainPut answers
+ * only once it is stored).
  */
 export function fileDomainStore(dir: string): DomainStore {
   return {
     put({ id, json }) {
-      const target = path.join(dir, `${id}.json`);
-      const temp = path.join(dir, `.${id}.${randomBytes(6).toString("hex")}.tmp`);
       try {
         mkdirSync(dir, { recursive: true });
-        writeFileSync(temp, json, { flag: "wx" });
-        renameSync(temp, target);
+        writeFileAtomicSync(path.join(dir, `${id}.json`), json);
       } catch (err) {
-        try {
-          unlinkSync(temp);
-        } catch {
-          // the temporary file was never made
-        }
         throw new EnsoulError("INTERNAL", `could not store domain ${id}: ${(err as Error).message}`, { cause: err });
       }
     },
