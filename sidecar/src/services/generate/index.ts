@@ -46,7 +46,7 @@ export function createProceduralGenerator(): CharacterGenerator {
     async *generate(request: CharacterRequest, options: GenerateOptions = {}): AsyncGenerator<GenerateDelta> {
       const checked = checkCharacterRequest(request);
       throwIfCancelled(options.signal);
-      const character = validateCharacter(composeCharacter(checked));
+      const character = generateProceduralCharacter(checked);
       for (const delta of characterDeltas(character)) {
         throwIfCancelled(options.signal);
         yield delta;
