@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { EnsoulError } from "../../lib/errors.js";
-import { writeFileAtomic } from "../assets/chunk-store.js";
+import { writeFileAtomic } from "../../lib/atomic-write.js";
 import { PRONOUNS } from "./character.js";
 import { createProceduralGenerator, generateToEnd, loadLlmGenerator, type CharacterGenerators } from "./index.js";
 import { checkCharacterRequest, GENERATOR_KINDS, MAX_SEED } from "./request.js";
