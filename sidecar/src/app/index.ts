@@ -8,7 +8,7 @@ import { isLoopback, type SidecarConfig } from "../lib/config.js";
 import { EnsoulError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { BootstrapAuthenticator, loadOrCreateAdminToken, type AdminToken } from "../services/auth/bootstrap.js";
-import { assetMethods, createAssetService } from "../services/assets/rpc.js";
+import { assetMethods, createAssetService } from "../services/assets/index.js";
 import { bodyMethods } from "../services/generate/body/rpc.js";
 import { plannerMethods } from "../services/planner/rpc.js";
 import { createSystemService } from "../services/system/index.js";

@@ -28,3 +28,7 @@ export { readBlob, type ReadBlobOptions } from "./read-blob.js";
 export { collectGarbage, listChunks, verifyIndex, type GcResult, type VerifyResult } from "./maintenance.js";
 export { HttpChunkSource, serveChunkStore, type ChunkServer, type ServeOptions } from "./http-store.js";
 export { registerStoreCommands, stopServedStores } from "./cli.js";
+
+// The asset service as other services get it from app/ (BodyBuild stores bodies through it).
+export { assetInfo, AssetService, assetMethods, createAssetService } from "./rpc.js";
+export type { AssetCatalog, AssetRecord } from "./catalog.js";

@@ -7,7 +7,7 @@
 import type { BodyBuild, BodyBuilt } from "../../../generated/ensoul_v1.js";
 import { unary, type Method, type Principal, type Role } from "../../../gateway/methods.js";
 import { EnsoulError } from "../../../lib/errors.js";
-import { assetInfo, type AssetService } from "../../assets/rpc.js";
+import { assetInfo, type AssetService } from "../../assets/index.js";
 import { buildBody } from "./build.js";
 import { bodyParamsFromAppearance, resolveBodyParams, type BodyParams } from "./params.js";
 
