@@ -1,14 +1,5 @@
-extends EnsoulTest
+extends SidecarTest
 ## EnsoulClient against the real sidecar the harness started (--url=, --token=).
-
-var client: EnsoulClient
-
-
-func before_each() -> void:
-	client = EnsoulClient.new()
-	client.url = user_arg("url")
-	client.token = user_arg("token")
-	add_child(client)
 
 
 func test_hello_then_ping_pong() -> void:

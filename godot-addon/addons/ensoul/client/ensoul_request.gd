@@ -1,8 +1,9 @@
 class_name EnsoulRequest
 extends RefCounted
 ## One request in flight to the sidecar. Unary calls are usually awaited through
-## [EnsoulClient]'s methods; streaming calls hand this object out so that each request has its
-## own signals and many can run at once without mixing their frames.
+## [EnsoulClient]'s methods; streaming calls hand this object (or a typed subclass such as
+## [EnsoulGeneration] or [EnsoulAgentSession]) out, so that each request has its own signals and
+## many can run at once without mixing their frames.
 
 ## A stream frame arrived (not emitted for the final frame).
 signal frame_received(envelope: EnsoulV1.Envelope)
@@ -17,6 +18,8 @@ var body: StringName = &""
 var streaming: bool = false
 ## Ticks (ms) after which the client fails the request with DEADLINE_EXCEEDED; 0 for never.
 var deadline_ms: int = 0
+## Seconds the request may wait for its reply (or, for a stream, for its next frame); 0: forever.
+var timeout_s: float = 0.0
 ## The result once [signal finished] was emitted.
 var result: EnsoulResult = null
 
@@ -28,11 +31,40 @@ func is_done() -> bool:
 	return result != null
 
 
-## Stops waiting for this request; it finishes with CANCELLED.
+## Awaits the end of the request and returns its result (at once when it is already over).
+## [codeblock]
+## var result := await request.wait()
+## [/codeblock]
+func wait() -> EnsoulResult:
+	if result != null:
+		return result
+	return await finished
+
+
+## Stops waiting for this request; it finishes with CANCELLED. Frames the sidecar still sends
+## for it are dropped.
 func cancel() -> void:
 	var client: Variant = _client.get_ref() if _client else null
 	if client:
-		client._finish(self, EnsoulResult.failure(8, "cancelled by the caller"))
+		client._finish(self, EnsoulResult.failure(EnsoulV1.ErrorCode.CANCELLED, "cancelled by the caller"))
+	else:
+		_finish(EnsoulResult.failure(EnsoulV1.ErrorCode.CANCELLED, "cancelled by the caller"))
+
+
+## The client this request was sent through, or null once it is gone.
+func client() -> Node:
+	return _client.get_ref() if _client else null
+
+
+## Called by the client for each stream frame but the last; typed requests override it.
+func _receive_frame(envelope: EnsoulV1.Envelope) -> void:
+	frame_received.emit(envelope)
+
+
+## Moves the deadline on: a stream times out only when its frames stop coming.
+func _touch() -> void:
+	if timeout_s > 0.0:
+		deadline_ms = Time.get_ticks_msec() + int(timeout_s * 1000.0)
 
 
 func _finish(outcome: EnsoulResult) -> void:
