@@ -1,0 +1,112 @@
+/**
+ * The embedded adapter: one better-sqlite3 file in WAL mode, statements prepared once and
+ * cached by their text. SQLite calls are synchronous, so a transaction whose work awaits holds
+ * a lock that every other call waits on; otherwise they would land inside its BEGIN…COMMIT.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { EnsoulError } from "../../lib/errors.js";
+import type { DriverAccess, SqlDriver } from "./driver.js";
+import { createStore } from "./engine.js";
+import type { DataStore, SqlRow } from "./index.js";
+
+/** SQLite binds no booleans; they are stored as 0/1 like SQLite's own TRUE and FALSE. */
+function bindable(params: unknown[] | undefined): unknown[] {
+  if (!params) return [];
+  return params.map((p) => (p === true ? 1 : p === false ? 0 : p));
+}
+
+/** Serialises transactions: one at a time, and plain calls wait while one is open or queued. */
+class TransactionLock {
+  private tail: Promise<void> = Promise.resolve();
+  private holdersAndWaiters = 0;
+
+  get busy(): boolean {
+    return this.holdersAndWaiters > 0;
+  }
+
+  async run<R>(work: () => Promise<R>): Promise<R> {
+    this.holdersAndWaiters++;
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise((resolve) => (release = resolve));
+    try {
+      await previous;
+      return await work();
+    } finally {
+      this.holdersAndWaiters--;
+      release();
+    }
+  }
+}
+
+function openDatabase(file: string): Database.Database {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const db = new Database(file);
+    db.pragma("journal_mode = WAL");
+    // NORMAL in WAL mode loses nothing when the process dies; only an OS crash can cost the last commits.
+    db.pragma("synchronous = NORMAL");
+    db.pragma("busy_timeout = 5000");
+    return db;
+  } catch (err) {
+    throw new EnsoulError("UNAVAILABLE", `cannot open the embedded database ${file}: ${(err as Error).message}`, { field: "dataDir", cause: err });
+  }
+}
+
+export function sqliteDriver(file: string): SqlDriver {
+  const db = openDatabase(file);
+  const statements = new Map<string, Database.Statement>();
+  const lock = new TransactionLock();
+  const prepare = (sql: string): Database.Statement => {
+    let stmt = statements.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      if (statements.size > 1000) statements.clear(); // generated SQL varies with queries; keep the cache bounded
+      statements.set(sql, stmt);
+    }
+    return stmt;
+  };
+  /** Runs SQL now: inside a transaction, or when none is open or queued. */
+  const direct: DriverAccess = {
+    dialect: "sqlite",
+    query: async <R extends SqlRow>(sql: string, params?: unknown[]) => {
+      const stmt = prepare(sql);
+      return (stmt.reader ? stmt.all(...bindable(params)) : (stmt.run(...bindable(params)), [])) as R[];
+    },
+    execute: async (sql, params) => prepare(sql).run(...bindable(params)).changes,
+    runScript: async (sql) => void db.exec(sql),
+  };
+  const whenFree = <R>(call: () => Promise<R>): Promise<R> => (lock.busy ? lock.run(call) : call());
+  return {
+    dialect: "sqlite",
+    types: { text: "TEXT", bigint: "INTEGER", real: "REAL", boolean: "INTEGER", blob: "BLOB" },
+    access: {
+      dialect: "sqlite",
+      query: (sql, params) => whenFree(() => direct.query(sql, params)),
+      execute: (sql, params) => whenFree(() => direct.execute(sql, params)),
+      runScript: (sql) => whenFree(() => direct.runScript(sql)),
+    },
+    transaction: (work) =>
+      lock.run(async () => {
+        db.exec("BEGIN IMMEDIATE");
+        try {
+          const result = await work(direct);
+          db.exec("COMMIT");
+          return result;
+        } catch (err) {
+          if (db.inTransaction) db.exec("ROLLBACK");
+          throw err;
+        }
+      }),
+    close: async () => {
+      await lock.run(async () => db.close());
+    },
+  };
+}
+
+/** The embedded DataStore on `file` (created with its directory if missing). */
+export function openSqliteStore(file: string): Promise<DataStore> {
+  return createStore(sqliteDriver(file));
+}
