@@ -11,6 +11,7 @@ import { BootstrapAuthenticator, loadOrCreateAdminToken, type AdminToken } from 
 import { assetMethods, createAssetService } from "../services/assets/index.js";
 import { bodyMethods } from "../services/generate/body/rpc.js";
 import { plannerMethods } from "../services/planner/rpc.js";
+import { openDataStore, type DataStore } from "../services/data/index.js";
 import { createSystemService } from "../services/system/index.js";
 import { createGenerateService } from "../services/generate/rpc.js";
 
@@ -33,14 +34,25 @@ export async function startSidecar(config: SidecarConfig, log: Logger): Promise<
       { field: "host" },
     );
   }
-  if (config.mode === "server") {
-    throw new EnsoulError("UNIMPLEMENTED", "server mode arrives with the data and queue services; use embedded mode", {
-      field: "mode",
-    });
+  // The data store first: in server mode a named but unreachable database stops start-up here.
+  const data = await openDataStore({
+    mode: config.mode,
+    dataDir: config.dataDir,
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
+  });
+  const closers: (() => Promise<void> | void)[] = [() => data.close()]; // closed last
+  try {
+    return await startServices(config, log, data, closers);
+  } catch (err) {
+    for (const close of [...closers].reverse()) await close();
+    throw err;
   }
+}
+
+async function startServices(config: SidecarConfig, log: Logger, data: DataStore, closers: (() => Promise<void> | void)[]): Promise<RunningSidecar> {
   const adminToken = loadOrCreateAdminToken(config.dataDir);
   const methods = new MethodTable();
-  const closers: (() => Promise<void> | void)[] = [];
   const assets = createAssetService({ dataDir: config.dataDir, maxFrameBytes: config.limits.maxFrameBytes, uploadIdleMs: config.limits.idleTimeoutMs });
   closers.push(() => assets.close());
   const generate = createGenerateService({ modelDir: config.modelDir });
@@ -62,14 +74,13 @@ export async function startSidecar(config: SidecarConfig, log: Logger): Promise<
     log,
   });
   const closeServices = async (): Promise<void> => {
-    for (const close of closers.reverse()) await close();
+    for (const close of [...closers].reverse()) await close();
   };
   let address: { host: string; port: number };
   try {
     address = await gateway.listen(config.host, config.port);
   } catch (err) {
-    await gateway.close(); // a busy port must not leave services holding files or timers
-    await closeServices();
+    await gateway.close(); // a busy port must not leave services holding files or timers (startSidecar closes them)
     throw err;
   }
   const hostForUrl = address.host.includes(":") ? `[${address.host}]` : address.host;

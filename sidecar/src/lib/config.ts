@@ -25,6 +25,10 @@ export interface SidecarConfig {
   allowInsecureRemote: boolean;
   limits: GatewayLimits;
   logLevel: string;
+  /** Server mode: the PostgreSQL/CockroachDB the data service keeps records in (ENSOUL_DATABASE_URL). */
+  databaseUrl?: string;
+  /** Server mode: the schema inside that database (ENSOUL_DATABASE_SCHEMA, default "public"). */
+  databaseSchema?: string;
   /** A Qwen3 ONNX model folder for the "llm" character generator (loaded on first use); none: procedural only. */
   modelDir?: string;
 }
@@ -81,6 +85,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     throw new EnsoulError("INVALID_ARGUMENT", `port must be 0-65535, got ${port}`, { field: "port" });
   }
   const modelDir = overrides.modelDir ?? env["ENSOUL_MODEL_DIR"];
+  const databaseUrl = overrides.databaseUrl ?? (env["ENSOUL_DATABASE_URL"] || undefined);
+  const databaseSchema = overrides.databaseSchema ?? (env["ENSOUL_DATABASE_SCHEMA"] || undefined);
   return {
     mode: modeText,
     host: overrides.host ?? env["ENSOUL_HOST"] ?? "127.0.0.1",
@@ -90,6 +96,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     limits,
     logLevel: overrides.logLevel ?? env["ENSOUL_LOG_LEVEL"] ?? "info",
     ...(modelDir ? { modelDir: path.resolve(modelDir) } : {}),
+    ...(databaseUrl ? { databaseUrl } : {}),
+    ...(databaseSchema ? { databaseSchema } : {}),
   };
 }
 

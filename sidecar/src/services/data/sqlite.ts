@@ -51,7 +51,9 @@ function openDatabase(file: string): Database.Database {
     db.pragma("busy_timeout = 5000");
     return db;
   } catch (err) {
-    throw new EnsoulError("UNAVAILABLE", `cannot open the embedded database ${file}: ${(err as Error).message}`, { field: "dataDir", cause: err });
+    // Same code and field as the other data-dir failures, so `ensoul serve` exits with its data-dir status.
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new EnsoulError("FAILED_PRECONDITION", `data dir ${path.dirname(file)} is not usable (${reason}): cannot open the embedded database ${path.basename(file)}; choose another with --data`, { field: "data", cause: err });
   }
 }
 
