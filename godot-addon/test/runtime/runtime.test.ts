@@ -1,0 +1,39 @@
+/**
+ * The runtime nodes in the real Godot 4.6 engine: EnsoulAgent under an NPC in a scene plans
+ * with the real sidecar, replans after failures, resumes after a dropped connection and opens
+ * again after the sidecar restarted; EnsoulDomain and EnsoulSettings.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { assertRunPassed, filesFromDir } from "../harness/index.js";
+import { clientPackFiles, REPO, SIMPLE_DOMAIN_PATH, useSidecarAndEngine } from "../client/sidecar_fixture.js";
+
+const fixture = useSidecarAndEngine();
+
+describe("EnsoulAgent and the runtime resources (GDScript)", () => {
+  it("plans an NPC's steps, replans after a failure and survives lost connections", async () => {
+    const sidecar = fixture.sidecar();
+    const run = await fixture.godot().run({
+      args: ["--headless"],
+      timeoutMs: 120_000,
+      testPaths: ["res://test/runtime"],
+      userArgs: sidecar.userArgs(),
+      // The agent that is given no client makes one from these.
+      settings: { ensoul: { "sidecar/url": sidecar.running.url, "sidecar/token": sidecar.running.adminToken.token } },
+      files: [
+        ...(await clientPackFiles()),
+        ...(await filesFromDir(path.join(REPO, "godot-addon/addons/ensoul/runtime"), "addons/ensoul/runtime")),
+        ...(await filesFromDir(import.meta.dirname, "test/runtime")),
+        { path: "test/runtime/simple_htn.domain.json", data: readFileSync(SIMPLE_DOMAIN_PATH, "utf8") },
+      ],
+      interact: sidecar.restartOn(/^RESTART-SIDECAR$/, 110_000),
+    });
+    assertRunPassed(run);
+    expect(sidecar.restarts).toBe(1);
+    const names = run.tests.filter((t) => t.passed).map((t) => t.name);
+    expect(names).toContain("test_the_plan_arrives_and_a_reported_failure_brings_a_new_plan");
+    expect(names).toContain("test_the_agent_plans_again_when_the_sidecar_restarted");
+    expect(run.tests.length).toBeGreaterThanOrEqual(7);
+  });
+});
