@@ -12,6 +12,7 @@ import { assetMethods, createAssetService } from "../services/assets/index.js";
 import { bodyMethods } from "../services/generate/body/rpc.js";
 import { plannerMethods } from "../services/planner/rpc.js";
 import { openDataStore, type DataStore } from "../services/data/index.js";
+import { createSecurityService, type SecurityAuditSink } from "../services/security/index.js";
 import { createSystemService } from "../services/system/index.js";
 import { createGenerateService } from "../services/generate/rpc.js";
 
@@ -23,6 +24,11 @@ export interface RunningSidecar {
   url: string;
   adminToken: AdminToken;
   close(): Promise<void>;
+}
+
+/** Until the auth service's hash-chained audit log is wired in, audit entries go to the log. */
+function logAudit(log: Logger): SecurityAuditSink {
+  return { record: async (event) => log.info({ audit: event }, `audit ${event.kind} ${event.outcome}`) };
 }
 
 export async function startSidecar(config: SidecarConfig, log: Logger): Promise<RunningSidecar> {
@@ -53,6 +59,9 @@ export async function startSidecar(config: SidecarConfig, log: Logger): Promise<
 async function startServices(config: SidecarConfig, log: Logger, data: DataStore, closers: (() => Promise<void> | void)[]): Promise<RunningSidecar> {
   const adminToken = loadOrCreateAdminToken(config.dataDir);
   const methods = new MethodTable();
+  // First: a master key that does not open the keystore stops start-up before anything else opens.
+  const security = await createSecurityService({ dataDir: config.dataDir, audit: logAudit(log) });
+  closers.push(() => security.close());
   const assets = createAssetService({ dataDir: config.dataDir, maxFrameBytes: config.limits.maxFrameBytes, uploadIdleMs: config.limits.idleTimeoutMs });
   closers.push(() => assets.close());
   const generate = createGenerateService({ modelDir: config.modelDir });
@@ -64,6 +73,7 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
     bodyMethods(assets),
     plannerMethods(config.dataDir, log, closers),
     generate.methods,
+    security.methods,
   ];
   for (const list of services) for (const m of list) methods.add(m);
 

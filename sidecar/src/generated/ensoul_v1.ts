@@ -4,7 +4,7 @@ import type Long from "long";
 import protobuf from "protobufjs/light.js";
 import { messageCodec, type MessageCodec } from "../lib/protocodec.js";
 
-const descriptor = {"nested":{"ensoul":{"nested":{"v1":{"nested":{"AssetInfo":{"fields":{"assetId":{"type":"string","id":1},"name":{"type":"string","id":2},"contentType":{"type":"string","id":3},"sizeBytes":{"type":"uint64","id":4},"project":{"type":"string","id":5},"chunks":{"type":"uint32","id":6},"createdAtMs":{"type":"int64","id":7}}},"AssetPutBegin":{"fields":{"name":{"type":"string","id":1},"contentType":{"type":"string","id":2},"sizeBytes":{"type":"uint64","id":3},"project":{"type":"string","id":4}}},"AssetUpload":{"fields":{"uploadId":{"type":"string","id":1},"maxChunkBytes":{"type":"uint32","id":2}}},"AssetPutChunk":{"fields":{"uploadId":{"type":"string","id":1},"offset":{"type":"uint64","id":2},"data":{"type":"bytes","id":3}}},"AssetPutAck":{"fields":{"uploadId":{"type":"string","id":1},"receivedBytes":{"type":"uint64","id":2}}},"AssetPutCommit":{"fields":{"uploadId":{"type":"string","id":1},"sha256":{"type":"string","id":2}}},"AssetGet":{"fields":{"assetId":{"type":"string","id":1},"offset":{"type":"uint64","id":2},"length":{"type":"uint64","id":3},"maxChunkBytes":{"type":"uint32","id":4}}},"AssetData":{"fields":{"assetId":{"type":"string","id":1},"offset":{"type":"uint64","id":2},"data":{"type":"bytes","id":3}}},"AssetStat":{"fields":{"assetId":{"type":"string","id":1}}},"AssetList":{"fields":{"project":{"type":"string","id":1},"namePrefix":{"type":"string","id":2},"limit":{"type":"uint32","id":3}}},"AssetListReply":{"fields":{"assets":{"rule":"repeated","type":"AssetInfo","id":1}}},"ErrorCode":{"values":{"ERROR_CODE_UNSPECIFIED":0,"INVALID_ARGUMENT":1,"UNAUTHENTICATED":2,"PERMISSION_DENIED":3,"NOT_FOUND":4,"ALREADY_EXISTS":5,"FAILED_PRECONDITION":6,"RESOURCE_EXHAUSTED":7,"CANCELLED":8,"DEADLINE_EXCEEDED":9,"UNIMPLEMENTED":10,"UNAVAILABLE":11,"INTERNAL":12}},"Error":{"fields":{"code":{"type":"ErrorCode","id":1},"message":{"type":"string","id":2},"field":{"type":"string","id":3}}},"EndOfStream":{"fields":{"frames":{"type":"uint64","id":1}}},"Envelope":{"oneofs":{"body":{"oneof":["hello","welcome","error","endOfStream","ping","pong","serverInfoRequest","serverInfo","domainPut","domainInfo","planRequest","planReply","agentOpen","agentPlan","agentReport","agentSetGoal","agentClose","agentAck","generateRequest","generateDelta","generateDone","bodyBuild","bodyBuilt","assetPutBegin","assetUpload","assetPutChunk","assetPutAck","assetPutCommit","assetInfo","assetGet","assetData","assetStat","assetList","assetListReply"]}},"fields":{"id":{"type":"uint64","id":1},"replyTo":{"type":"uint64","id":2},"hello":{"type":"Hello","id":10},"welcome":{"type":"Welcome","id":11},"error":{"type":"Error","id":12},"endOfStream":{"type":"EndOfStream","id":13},"ping":{"type":"Ping","id":14},"pong":{"type":"Pong","id":15},"serverInfoRequest":{"type":"ServerInfoRequest","id":16},"serverInfo":{"type":"ServerInfo","id":17},"domainPut":{"type":"DomainPut","id":100},"domainInfo":{"type":"DomainInfo","id":101},"planRequest":{"type":"PlanRequest","id":102},"planReply":{"type":"PlanReply","id":103},"agentOpen":{"type":"AgentOpen","id":110},"agentPlan":{"type":"AgentPlan","id":111},"agentReport":{"type":"AgentReport","id":112},"agentSetGoal":{"type":"AgentSetGoal","id":113},"agentClose":{"type":"AgentClose","id":114},"agentAck":{"type":"AgentAck","id":115},"generateRequest":{"type":"GenerateRequest","id":200},"generateDelta":{"type":"GenerateDelta","id":201},"generateDone":{"type":"GenerateDone","id":202},"bodyBuild":{"type":"BodyBuild","id":250},"bodyBuilt":{"type":"BodyBuilt","id":251},"assetPutBegin":{"type":"AssetPutBegin","id":300},"assetUpload":{"type":"AssetUpload","id":301},"assetPutChunk":{"type":"AssetPutChunk","id":302},"assetPutAck":{"type":"AssetPutAck","id":303},"assetPutCommit":{"type":"AssetPutCommit","id":304},"assetInfo":{"type":"AssetInfo","id":305},"assetGet":{"type":"AssetGet","id":306},"assetData":{"type":"AssetData","id":307},"assetStat":{"type":"AssetStat","id":308},"assetList":{"type":"AssetList","id":309},"assetListReply":{"type":"AssetListReply","id":310}}},"GenerateOptions":{"fields":{"temperature":{"type":"float","id":1},"topK":{"type":"uint32","id":2},"topP":{"type":"float","id":3},"minP":{"type":"float","id":4},"repetitionPenalty":{"type":"float","id":5},"maxTokens":{"type":"uint32","id":6}}},"GenerateRequest":{"fields":{"prompt":{"type":"string","id":1},"generator":{"type":"string","id":2},"seed":{"type":"uint32","id":3},"hintsJson":{"type":"string","id":4},"options":{"type":"GenerateOptions","id":5}}},"GenerateDelta":{"fields":{"text":{"type":"string","id":1},"field":{"type":"string","id":2},"fieldJson":{"type":"string","id":3}}},"GenerateDone":{"fields":{"characterJson":{"type":"string","id":1},"generator":{"type":"string","id":2},"tokens":{"type":"uint32","id":3},"elapsedMs":{"type":"double","id":4}}},"BodyBuild":{"oneofs":{"source":{"oneof":["characterJson","appearanceJson","paramsJson"]}},"fields":{"characterJson":{"type":"string","id":1},"appearanceJson":{"type":"string","id":2},"paramsJson":{"type":"string","id":3},"includeBytes":{"type":"bool","id":4},"project":{"type":"string","id":5}}},"BodyBuilt":{"fields":{"asset":{"type":"AssetInfo","id":1},"glb":{"type":"bytes","id":2},"elapsedMs":{"type":"double","id":3}}},"DomainPut":{"fields":{"domainId":{"type":"string","id":1},"domainJson":{"type":"string","id":2}}},"DomainInfo":{"fields":{"domainId":{"type":"string","id":1},"actions":{"type":"uint32","id":2},"taskMethods":{"type":"uint32","id":3},"goalMethods":{"type":"uint32","id":4}}},"PlanOptions":{"fields":{"verbose":{"type":"uint32","id":1},"skipGoalVerification":{"type":"bool","id":2},"maxDepth":{"type":"uint64","id":3},"maxExpansions":{"type":"uint64","id":4},"timeoutMs":{"type":"uint32","id":5}}},"PlanRequest":{"oneofs":{"domain":{"oneof":["domainId","domainJson"]}},"fields":{"domainId":{"type":"string","id":1},"domainJson":{"type":"string","id":2},"stateJson":{"type":"string","id":3},"todoJson":{"type":"string","id":4},"options":{"type":"PlanOptions","id":5}}},"PlanStep":{"fields":{"name":{"type":"string","id":1},"argsJson":{"type":"string","id":2}}},"PlanReply":{"fields":{"planId":{"type":"string","id":1},"found":{"type":"bool","id":2},"steps":{"rule":"repeated","type":"PlanStep","id":3},"expansions":{"type":"uint64","id":4},"elapsedMs":{"type":"double","id":5},"traceJson":{"type":"string","id":6}}},"AgentOpen":{"oneofs":{"domain":{"oneof":["domainId","domainJson"]}},"fields":{"agentId":{"type":"string","id":1},"domainId":{"type":"string","id":2},"domainJson":{"type":"string","id":3},"stateJson":{"type":"string","id":4},"todoJson":{"type":"string","id":5},"options":{"type":"PlanOptions","id":6}}},"AgentPlan":{"fields":{"agentId":{"type":"string","id":1},"revision":{"type":"uint32","id":2},"plan":{"type":"PlanReply","id":3},"reason":{"type":"string","id":4}}},"AgentReport":{"fields":{"agentId":{"type":"string","id":1},"revision":{"type":"uint32","id":2},"step":{"type":"uint32","id":3},"ok":{"type":"bool","id":4},"stateDeltaJson":{"type":"string","id":5},"reason":{"type":"string","id":6}}},"AgentSetGoal":{"fields":{"agentId":{"type":"string","id":1},"todoJson":{"type":"string","id":2}}},"AgentClose":{"fields":{"agentId":{"type":"string","id":1}}},"AgentAck":{"fields":{"agentId":{"type":"string","id":1},"replanned":{"type":"bool","id":2},"revision":{"type":"uint32","id":3}}},"Hello":{"fields":{"protocolVersion":{"type":"uint32","id":1},"token":{"type":"string","id":2},"clientName":{"type":"string","id":3},"maxFrameBytes":{"type":"uint32","id":4}}},"Welcome":{"fields":{"sessionId":{"type":"string","id":1},"serverVersion":{"type":"string","id":2},"protocolVersion":{"type":"uint32","id":3},"roles":{"rule":"repeated","type":"string","id":4},"maxFrameBytes":{"type":"uint32","id":5}}},"Ping":{"fields":{"payload":{"type":"bytes","id":1},"sentAtUs":{"type":"int64","id":2}}},"Pong":{"fields":{"payload":{"type":"bytes","id":1},"sentAtUs":{"type":"int64","id":2},"serverTimeUs":{"type":"int64","id":3}}},"ServerInfoRequest":{"fields":{}},"MethodInfo":{"fields":{"name":{"type":"string","id":1},"request":{"type":"string","id":2},"response":{"type":"string","id":3},"streaming":{"type":"bool","id":4},"roles":{"rule":"repeated","type":"string","id":5}}},"ServiceInfo":{"fields":{"name":{"type":"string","id":1},"methods":{"rule":"repeated","type":"MethodInfo","id":2}}},"ServerInfo":{"fields":{"serverVersion":{"type":"string","id":1},"protocolVersion":{"type":"uint32","id":2},"mode":{"type":"string","id":3},"services":{"rule":"repeated","type":"ServiceInfo","id":4},"uptimeS":{"type":"uint64","id":5}}}}}}}}};
+const descriptor = {"nested":{"ensoul":{"nested":{"v1":{"nested":{"AssetInfo":{"fields":{"assetId":{"type":"string","id":1},"name":{"type":"string","id":2},"contentType":{"type":"string","id":3},"sizeBytes":{"type":"uint64","id":4},"project":{"type":"string","id":5},"chunks":{"type":"uint32","id":6},"createdAtMs":{"type":"int64","id":7}}},"AssetPutBegin":{"fields":{"name":{"type":"string","id":1},"contentType":{"type":"string","id":2},"sizeBytes":{"type":"uint64","id":3},"project":{"type":"string","id":4}}},"AssetUpload":{"fields":{"uploadId":{"type":"string","id":1},"maxChunkBytes":{"type":"uint32","id":2}}},"AssetPutChunk":{"fields":{"uploadId":{"type":"string","id":1},"offset":{"type":"uint64","id":2},"data":{"type":"bytes","id":3}}},"AssetPutAck":{"fields":{"uploadId":{"type":"string","id":1},"receivedBytes":{"type":"uint64","id":2}}},"AssetPutCommit":{"fields":{"uploadId":{"type":"string","id":1},"sha256":{"type":"string","id":2}}},"AssetGet":{"fields":{"assetId":{"type":"string","id":1},"offset":{"type":"uint64","id":2},"length":{"type":"uint64","id":3},"maxChunkBytes":{"type":"uint32","id":4}}},"AssetData":{"fields":{"assetId":{"type":"string","id":1},"offset":{"type":"uint64","id":2},"data":{"type":"bytes","id":3}}},"AssetStat":{"fields":{"assetId":{"type":"string","id":1}}},"AssetList":{"fields":{"project":{"type":"string","id":1},"namePrefix":{"type":"string","id":2},"limit":{"type":"uint32","id":3}}},"AssetListReply":{"fields":{"assets":{"rule":"repeated","type":"AssetInfo","id":1}}},"ErrorCode":{"values":{"ERROR_CODE_UNSPECIFIED":0,"INVALID_ARGUMENT":1,"UNAUTHENTICATED":2,"PERMISSION_DENIED":3,"NOT_FOUND":4,"ALREADY_EXISTS":5,"FAILED_PRECONDITION":6,"RESOURCE_EXHAUSTED":7,"CANCELLED":8,"DEADLINE_EXCEEDED":9,"UNIMPLEMENTED":10,"UNAVAILABLE":11,"INTERNAL":12}},"Error":{"fields":{"code":{"type":"ErrorCode","id":1},"message":{"type":"string","id":2},"field":{"type":"string","id":3}}},"EndOfStream":{"fields":{"frames":{"type":"uint64","id":1}}},"Envelope":{"oneofs":{"body":{"oneof":["hello","welcome","error","endOfStream","ping","pong","serverInfoRequest","serverInfo","domainPut","domainInfo","planRequest","planReply","agentOpen","agentPlan","agentReport","agentSetGoal","agentClose","agentAck","generateRequest","generateDelta","generateDone","bodyBuild","bodyBuilt","assetPutBegin","assetUpload","assetPutChunk","assetPutAck","assetPutCommit","assetInfo","assetGet","assetData","assetStat","assetList","assetListReply","transitEncrypt","transitCiphertext","transitDecrypt","transitPlaintext","transitRotate","transitKeyState","transitRewrap","secretPut","secretMeta","secretGet","secret","secretList","secretListReply","leaseRenew","leaseRevoke","lease"]}},"fields":{"id":{"type":"uint64","id":1},"replyTo":{"type":"uint64","id":2},"hello":{"type":"Hello","id":10},"welcome":{"type":"Welcome","id":11},"error":{"type":"Error","id":12},"endOfStream":{"type":"EndOfStream","id":13},"ping":{"type":"Ping","id":14},"pong":{"type":"Pong","id":15},"serverInfoRequest":{"type":"ServerInfoRequest","id":16},"serverInfo":{"type":"ServerInfo","id":17},"domainPut":{"type":"DomainPut","id":100},"domainInfo":{"type":"DomainInfo","id":101},"planRequest":{"type":"PlanRequest","id":102},"planReply":{"type":"PlanReply","id":103},"agentOpen":{"type":"AgentOpen","id":110},"agentPlan":{"type":"AgentPlan","id":111},"agentReport":{"type":"AgentReport","id":112},"agentSetGoal":{"type":"AgentSetGoal","id":113},"agentClose":{"type":"AgentClose","id":114},"agentAck":{"type":"AgentAck","id":115},"generateRequest":{"type":"GenerateRequest","id":200},"generateDelta":{"type":"GenerateDelta","id":201},"generateDone":{"type":"GenerateDone","id":202},"bodyBuild":{"type":"BodyBuild","id":250},"bodyBuilt":{"type":"BodyBuilt","id":251},"assetPutBegin":{"type":"AssetPutBegin","id":300},"assetUpload":{"type":"AssetUpload","id":301},"assetPutChunk":{"type":"AssetPutChunk","id":302},"assetPutAck":{"type":"AssetPutAck","id":303},"assetPutCommit":{"type":"AssetPutCommit","id":304},"assetInfo":{"type":"AssetInfo","id":305},"assetGet":{"type":"AssetGet","id":306},"assetData":{"type":"AssetData","id":307},"assetStat":{"type":"AssetStat","id":308},"assetList":{"type":"AssetList","id":309},"assetListReply":{"type":"AssetListReply","id":310},"transitEncrypt":{"type":"TransitEncrypt","id":450},"transitCiphertext":{"type":"TransitCiphertext","id":451},"transitDecrypt":{"type":"TransitDecrypt","id":452},"transitPlaintext":{"type":"TransitPlaintext","id":453},"transitRotate":{"type":"TransitRotate","id":454},"transitKeyState":{"type":"TransitKeyState","id":455},"transitRewrap":{"type":"TransitRewrap","id":456},"secretPut":{"type":"SecretPut","id":470},"secretMeta":{"type":"SecretMeta","id":471},"secretGet":{"type":"SecretGet","id":472},"secret":{"type":"Secret","id":473},"secretList":{"type":"SecretList","id":474},"secretListReply":{"type":"SecretListReply","id":475},"leaseRenew":{"type":"LeaseRenew","id":476},"leaseRevoke":{"type":"LeaseRevoke","id":477},"lease":{"type":"Lease","id":478}}},"GenerateOptions":{"fields":{"temperature":{"type":"float","id":1},"topK":{"type":"uint32","id":2},"topP":{"type":"float","id":3},"minP":{"type":"float","id":4},"repetitionPenalty":{"type":"float","id":5},"maxTokens":{"type":"uint32","id":6}}},"GenerateRequest":{"fields":{"prompt":{"type":"string","id":1},"generator":{"type":"string","id":2},"seed":{"type":"uint32","id":3},"hintsJson":{"type":"string","id":4},"options":{"type":"GenerateOptions","id":5}}},"GenerateDelta":{"fields":{"text":{"type":"string","id":1},"field":{"type":"string","id":2},"fieldJson":{"type":"string","id":3}}},"GenerateDone":{"fields":{"characterJson":{"type":"string","id":1},"generator":{"type":"string","id":2},"tokens":{"type":"uint32","id":3},"elapsedMs":{"type":"double","id":4}}},"BodyBuild":{"oneofs":{"source":{"oneof":["characterJson","appearanceJson","paramsJson"]}},"fields":{"characterJson":{"type":"string","id":1},"appearanceJson":{"type":"string","id":2},"paramsJson":{"type":"string","id":3},"includeBytes":{"type":"bool","id":4},"project":{"type":"string","id":5}}},"BodyBuilt":{"fields":{"asset":{"type":"AssetInfo","id":1},"glb":{"type":"bytes","id":2},"elapsedMs":{"type":"double","id":3}}},"DomainPut":{"fields":{"domainId":{"type":"string","id":1},"domainJson":{"type":"string","id":2}}},"DomainInfo":{"fields":{"domainId":{"type":"string","id":1},"actions":{"type":"uint32","id":2},"taskMethods":{"type":"uint32","id":3},"goalMethods":{"type":"uint32","id":4}}},"PlanOptions":{"fields":{"verbose":{"type":"uint32","id":1},"skipGoalVerification":{"type":"bool","id":2},"maxDepth":{"type":"uint64","id":3},"maxExpansions":{"type":"uint64","id":4},"timeoutMs":{"type":"uint32","id":5}}},"PlanRequest":{"oneofs":{"domain":{"oneof":["domainId","domainJson"]}},"fields":{"domainId":{"type":"string","id":1},"domainJson":{"type":"string","id":2},"stateJson":{"type":"string","id":3},"todoJson":{"type":"string","id":4},"options":{"type":"PlanOptions","id":5}}},"PlanStep":{"fields":{"name":{"type":"string","id":1},"argsJson":{"type":"string","id":2}}},"PlanReply":{"fields":{"planId":{"type":"string","id":1},"found":{"type":"bool","id":2},"steps":{"rule":"repeated","type":"PlanStep","id":3},"expansions":{"type":"uint64","id":4},"elapsedMs":{"type":"double","id":5},"traceJson":{"type":"string","id":6}}},"AgentOpen":{"oneofs":{"domain":{"oneof":["domainId","domainJson"]}},"fields":{"agentId":{"type":"string","id":1},"domainId":{"type":"string","id":2},"domainJson":{"type":"string","id":3},"stateJson":{"type":"string","id":4},"todoJson":{"type":"string","id":5},"options":{"type":"PlanOptions","id":6}}},"AgentPlan":{"fields":{"agentId":{"type":"string","id":1},"revision":{"type":"uint32","id":2},"plan":{"type":"PlanReply","id":3},"reason":{"type":"string","id":4}}},"AgentReport":{"fields":{"agentId":{"type":"string","id":1},"revision":{"type":"uint32","id":2},"step":{"type":"uint32","id":3},"ok":{"type":"bool","id":4},"stateDeltaJson":{"type":"string","id":5},"reason":{"type":"string","id":6}}},"AgentSetGoal":{"fields":{"agentId":{"type":"string","id":1},"todoJson":{"type":"string","id":2}}},"AgentClose":{"fields":{"agentId":{"type":"string","id":1}}},"AgentAck":{"fields":{"agentId":{"type":"string","id":1},"replanned":{"type":"bool","id":2},"revision":{"type":"uint32","id":3}}},"TransitEncrypt":{"fields":{"key":{"type":"string","id":1},"plaintext":{"type":"bytes","id":2},"context":{"type":"bytes","id":3}}},"TransitCiphertext":{"fields":{"key":{"type":"string","id":1},"ciphertext":{"type":"string","id":2},"keyVersion":{"type":"uint32","id":3}}},"TransitDecrypt":{"fields":{"key":{"type":"string","id":1},"ciphertext":{"type":"string","id":2},"context":{"type":"bytes","id":3}}},"TransitPlaintext":{"fields":{"key":{"type":"string","id":1},"plaintext":{"type":"bytes","id":2},"keyVersion":{"type":"uint32","id":3}}},"TransitRotate":{"fields":{"key":{"type":"string","id":1}}},"TransitKeyState":{"fields":{"key":{"type":"string","id":1},"latestVersion":{"type":"uint32","id":2},"versions":{"rule":"repeated","type":"uint32","id":3}}},"TransitRewrap":{"fields":{"key":{"type":"string","id":1},"ciphertext":{"type":"string","id":2},"context":{"type":"bytes","id":3}}},"SecretEntry":{"fields":{"key":{"type":"string","id":1},"value":{"type":"string","id":2}}},"Lease":{"fields":{"leaseId":{"type":"string","id":1},"path":{"type":"string","id":2},"version":{"type":"uint32","id":3},"expiresAtMs":{"type":"int64","id":4},"revokedAtMs":{"type":"int64","id":5}}},"SecretPut":{"fields":{"path":{"type":"string","id":1},"entries":{"rule":"repeated","type":"SecretEntry","id":2},"ttlS":{"type":"uint32","id":3},"cas":{"type":"bool","id":4},"casVersion":{"type":"uint32","id":5}}},"SecretMeta":{"fields":{"path":{"type":"string","id":1},"version":{"type":"uint32","id":2},"createdAtMs":{"type":"int64","id":3},"lease":{"type":"Lease","id":4}}},"SecretGet":{"fields":{"path":{"type":"string","id":1},"version":{"type":"uint32","id":2}}},"Secret":{"fields":{"meta":{"type":"SecretMeta","id":1},"entries":{"rule":"repeated","type":"SecretEntry","id":2}}},"SecretList":{"fields":{"prefix":{"type":"string","id":1},"limit":{"type":"uint32","id":2}}},"SecretListReply":{"fields":{"paths":{"rule":"repeated","type":"string","id":1}}},"LeaseRenew":{"fields":{"leaseId":{"type":"string","id":1},"incrementS":{"type":"uint32","id":2}}},"LeaseRevoke":{"fields":{"leaseId":{"type":"string","id":1}}},"Hello":{"fields":{"protocolVersion":{"type":"uint32","id":1},"token":{"type":"string","id":2},"clientName":{"type":"string","id":3},"maxFrameBytes":{"type":"uint32","id":4}}},"Welcome":{"fields":{"sessionId":{"type":"string","id":1},"serverVersion":{"type":"string","id":2},"protocolVersion":{"type":"uint32","id":3},"roles":{"rule":"repeated","type":"string","id":4},"maxFrameBytes":{"type":"uint32","id":5}}},"Ping":{"fields":{"payload":{"type":"bytes","id":1},"sentAtUs":{"type":"int64","id":2}}},"Pong":{"fields":{"payload":{"type":"bytes","id":1},"sentAtUs":{"type":"int64","id":2},"serverTimeUs":{"type":"int64","id":3}}},"ServerInfoRequest":{"fields":{}},"MethodInfo":{"fields":{"name":{"type":"string","id":1},"request":{"type":"string","id":2},"response":{"type":"string","id":3},"streaming":{"type":"bool","id":4},"roles":{"rule":"repeated","type":"string","id":5}}},"ServiceInfo":{"fields":{"name":{"type":"string","id":1},"methods":{"rule":"repeated","type":"MethodInfo","id":2}}},"ServerInfo":{"fields":{"serverVersion":{"type":"string","id":1},"protocolVersion":{"type":"uint32","id":2},"mode":{"type":"string","id":3},"services":{"rule":"repeated","type":"ServiceInfo","id":4},"uptimeS":{"type":"uint64","id":5}}}}}}}}};
 
 /** The parsed protocol, for reflection (field lists, JSON mapping). */
 export const root = protobuf.Root.fromJSON(descriptor);
@@ -163,8 +163,25 @@ export interface Envelope {
   assetStat?: AssetStat | null;
   assetList?: AssetList | null;
   assetListReply?: AssetListReply | null;
+  /** security (450-499): transit encryption and secrets */
+  transitEncrypt?: TransitEncrypt | null;
+  transitCiphertext?: TransitCiphertext | null;
+  transitDecrypt?: TransitDecrypt | null;
+  transitPlaintext?: TransitPlaintext | null;
+  transitRotate?: TransitRotate | null;
+  transitKeyState?: TransitKeyState | null;
+  transitRewrap?: TransitRewrap | null;
+  secretPut?: SecretPut | null;
+  secretMeta?: SecretMeta | null;
+  secretGet?: SecretGet | null;
+  secret?: Secret | null;
+  secretList?: SecretList | null;
+  secretListReply?: SecretListReply | null;
+  leaseRenew?: LeaseRenew | null;
+  leaseRevoke?: LeaseRevoke | null;
+  lease?: Lease | null;
   /** Which member of the oneof is set (present on decoded messages). */
-  body?: "hello" | "welcome" | "error" | "endOfStream" | "ping" | "pong" | "serverInfoRequest" | "serverInfo" | "domainPut" | "domainInfo" | "planRequest" | "planReply" | "agentOpen" | "agentPlan" | "agentReport" | "agentSetGoal" | "agentClose" | "agentAck" | "generateRequest" | "generateDelta" | "generateDone" | "bodyBuild" | "bodyBuilt" | "assetPutBegin" | "assetUpload" | "assetPutChunk" | "assetPutAck" | "assetPutCommit" | "assetInfo" | "assetGet" | "assetData" | "assetStat" | "assetList" | "assetListReply";
+  body?: "hello" | "welcome" | "error" | "endOfStream" | "ping" | "pong" | "serverInfoRequest" | "serverInfo" | "domainPut" | "domainInfo" | "planRequest" | "planReply" | "agentOpen" | "agentPlan" | "agentReport" | "agentSetGoal" | "agentClose" | "agentAck" | "generateRequest" | "generateDelta" | "generateDone" | "bodyBuild" | "bodyBuilt" | "assetPutBegin" | "assetUpload" | "assetPutChunk" | "assetPutAck" | "assetPutCommit" | "assetInfo" | "assetGet" | "assetData" | "assetStat" | "assetList" | "assetListReply" | "transitEncrypt" | "transitCiphertext" | "transitDecrypt" | "transitPlaintext" | "transitRotate" | "transitKeyState" | "transitRewrap" | "secretPut" | "secretMeta" | "secretGet" | "secret" | "secretList" | "secretListReply" | "leaseRenew" | "leaseRevoke" | "lease";
 }
 
 /** Sampling settings for the llm generator; zero means the generator's default. */
@@ -335,6 +352,114 @@ export interface AgentAck {
   revision?: number;
 }
 
+export interface TransitEncrypt {
+  /** Key name: a-z 0-9 . _ - / (a project-scoped caller uses "projects/<project>/..."). */
+  key?: string;
+  plaintext?: Uint8Array;
+  /** Optional associated data: the same context must be given to decrypt. */
+  context?: Uint8Array;
+}
+
+export interface TransitCiphertext {
+  key?: string;
+  ciphertext?: string;
+  keyVersion?: number;
+}
+
+export interface TransitDecrypt {
+  key?: string;
+  ciphertext?: string;
+  context?: Uint8Array;
+}
+
+export interface TransitPlaintext {
+  key?: string;
+  plaintext?: Uint8Array;
+  keyVersion?: number;
+}
+
+/** Adds a version to a key; later encryptions use it. */
+export interface TransitRotate {
+  key?: string;
+}
+
+export interface TransitKeyState {
+  key?: string;
+  latestVersion?: number;
+  versions?: number[];
+}
+
+/** Re-encrypts ciphertext with the key's newest version (the caller never sees the plaintext). */
+export interface TransitRewrap {
+  key?: string;
+  ciphertext?: string;
+  context?: Uint8Array;
+}
+
+export interface SecretEntry {
+  key?: string;
+  value?: string;
+}
+
+export interface Lease {
+  leaseId?: string;
+  path?: string;
+  version?: number;
+  expiresAtMs?: Long | number;
+  /** 0 while the lease holds. */
+  revokedAtMs?: Long | number;
+}
+
+export interface SecretPut {
+  /** Segments of A-Z a-z 0-9 . _ - joined by "/" (a project-scoped caller: "projects/<project>/..."). */
+  path?: string;
+  entries?: SecretEntry[];
+  /** Time to live in seconds (0: no lease, the version lives until replaced). */
+  ttlS?: number;
+  /** Check-and-set: when cas is true, write only if the latest version is cas_version (0: none). */
+  cas?: boolean;
+  casVersion?: number;
+}
+
+export interface SecretMeta {
+  path?: string;
+  version?: number;
+  createdAtMs?: Long | number;
+  /** Set when the version has a lease. */
+  lease?: Lease | null;
+}
+
+export interface SecretGet {
+  path?: string;
+  /** 0: the latest version. */
+  version?: number;
+}
+
+export interface Secret {
+  meta?: SecretMeta | null;
+  entries?: SecretEntry[];
+}
+
+export interface SecretList {
+  prefix?: string;
+  /** 0: up to 1000. */
+  limit?: number;
+}
+
+export interface SecretListReply {
+  paths?: string[];
+}
+
+export interface LeaseRenew {
+  leaseId?: string;
+  /** The lease then ends this many seconds from now. */
+  incrementS?: number;
+}
+
+export interface LeaseRevoke {
+  leaseId?: string;
+}
+
 /** The first frame of every connection. */
 export interface Hello {
   /** The protocol version the client speaks; the server answers with its own in Welcome. */
@@ -435,6 +560,23 @@ export const codecs = {
   AgentSetGoal: messageCodec<AgentSetGoal>(root.lookupType("ensoul.v1.AgentSetGoal")),
   AgentClose: messageCodec<AgentClose>(root.lookupType("ensoul.v1.AgentClose")),
   AgentAck: messageCodec<AgentAck>(root.lookupType("ensoul.v1.AgentAck")),
+  TransitEncrypt: messageCodec<TransitEncrypt>(root.lookupType("ensoul.v1.TransitEncrypt")),
+  TransitCiphertext: messageCodec<TransitCiphertext>(root.lookupType("ensoul.v1.TransitCiphertext")),
+  TransitDecrypt: messageCodec<TransitDecrypt>(root.lookupType("ensoul.v1.TransitDecrypt")),
+  TransitPlaintext: messageCodec<TransitPlaintext>(root.lookupType("ensoul.v1.TransitPlaintext")),
+  TransitRotate: messageCodec<TransitRotate>(root.lookupType("ensoul.v1.TransitRotate")),
+  TransitKeyState: messageCodec<TransitKeyState>(root.lookupType("ensoul.v1.TransitKeyState")),
+  TransitRewrap: messageCodec<TransitRewrap>(root.lookupType("ensoul.v1.TransitRewrap")),
+  SecretEntry: messageCodec<SecretEntry>(root.lookupType("ensoul.v1.SecretEntry")),
+  Lease: messageCodec<Lease>(root.lookupType("ensoul.v1.Lease")),
+  SecretPut: messageCodec<SecretPut>(root.lookupType("ensoul.v1.SecretPut")),
+  SecretMeta: messageCodec<SecretMeta>(root.lookupType("ensoul.v1.SecretMeta")),
+  SecretGet: messageCodec<SecretGet>(root.lookupType("ensoul.v1.SecretGet")),
+  Secret: messageCodec<Secret>(root.lookupType("ensoul.v1.Secret")),
+  SecretList: messageCodec<SecretList>(root.lookupType("ensoul.v1.SecretList")),
+  SecretListReply: messageCodec<SecretListReply>(root.lookupType("ensoul.v1.SecretListReply")),
+  LeaseRenew: messageCodec<LeaseRenew>(root.lookupType("ensoul.v1.LeaseRenew")),
+  LeaseRevoke: messageCodec<LeaseRevoke>(root.lookupType("ensoul.v1.LeaseRevoke")),
   Hello: messageCodec<Hello>(root.lookupType("ensoul.v1.Hello")),
   Welcome: messageCodec<Welcome>(root.lookupType("ensoul.v1.Welcome")),
   Ping: messageCodec<Ping>(root.lookupType("ensoul.v1.Ping")),

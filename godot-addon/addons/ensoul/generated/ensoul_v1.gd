@@ -1074,7 +1074,7 @@ class EndOfStream extends RefCounted:
 
 ## One WebSocket binary frame is one Envelope.
 class Envelope extends RefCounted:
-	## Which field of the oneof is set: one of &"hello", &"welcome", &"error", &"end_of_stream", &"ping", &"pong", &"server_info_request", &"server_info", &"domain_put", &"domain_info", &"plan_request", &"plan_reply", &"agent_open", &"agent_plan", &"agent_report", &"agent_set_goal", &"agent_close", &"agent_ack", &"generate_request", &"generate_delta", &"generate_done", &"body_build", &"body_built", &"asset_put_begin", &"asset_upload", &"asset_put_chunk", &"asset_put_ack", &"asset_put_commit", &"asset_info", &"asset_get", &"asset_data", &"asset_stat", &"asset_list", &"asset_list_reply", or &"" for none.
+	## Which field of the oneof is set: one of &"hello", &"welcome", &"error", &"end_of_stream", &"ping", &"pong", &"server_info_request", &"server_info", &"domain_put", &"domain_info", &"plan_request", &"plan_reply", &"agent_open", &"agent_plan", &"agent_report", &"agent_set_goal", &"agent_close", &"agent_ack", &"generate_request", &"generate_delta", &"generate_done", &"body_build", &"body_built", &"asset_put_begin", &"asset_upload", &"asset_put_chunk", &"asset_put_ack", &"asset_put_commit", &"asset_info", &"asset_get", &"asset_data", &"asset_stat", &"asset_list", &"asset_list_reply", &"transit_encrypt", &"transit_ciphertext", &"transit_decrypt", &"transit_plaintext", &"transit_rotate", &"transit_key_state", &"transit_rewrap", &"secret_put", &"secret_meta", &"secret_get", &"secret", &"secret_list", &"secret_list_reply", &"lease_renew", &"lease_revoke", &"lease", or &"" for none.
 	var body: StringName = &""
 	## Set by the sender of a request; unique per connection and direction.
 	var id: int = 0
@@ -1219,6 +1219,71 @@ class Envelope extends RefCounted:
 		set(value):
 			asset_list_reply = value
 			body = &"asset_list_reply"
+	## security (450-499): transit encryption and secrets
+	var transit_encrypt: TransitEncrypt = null:
+		set(value):
+			transit_encrypt = value
+			body = &"transit_encrypt"
+	var transit_ciphertext: TransitCiphertext = null:
+		set(value):
+			transit_ciphertext = value
+			body = &"transit_ciphertext"
+	var transit_decrypt: TransitDecrypt = null:
+		set(value):
+			transit_decrypt = value
+			body = &"transit_decrypt"
+	var transit_plaintext: TransitPlaintext = null:
+		set(value):
+			transit_plaintext = value
+			body = &"transit_plaintext"
+	var transit_rotate: TransitRotate = null:
+		set(value):
+			transit_rotate = value
+			body = &"transit_rotate"
+	var transit_key_state: TransitKeyState = null:
+		set(value):
+			transit_key_state = value
+			body = &"transit_key_state"
+	var transit_rewrap: TransitRewrap = null:
+		set(value):
+			transit_rewrap = value
+			body = &"transit_rewrap"
+	var secret_put: SecretPut = null:
+		set(value):
+			secret_put = value
+			body = &"secret_put"
+	var secret_meta: SecretMeta = null:
+		set(value):
+			secret_meta = value
+			body = &"secret_meta"
+	var secret_get: SecretGet = null:
+		set(value):
+			secret_get = value
+			body = &"secret_get"
+	var secret: Secret = null:
+		set(value):
+			secret = value
+			body = &"secret"
+	var secret_list: SecretList = null:
+		set(value):
+			secret_list = value
+			body = &"secret_list"
+	var secret_list_reply: SecretListReply = null:
+		set(value):
+			secret_list_reply = value
+			body = &"secret_list_reply"
+	var lease_renew: LeaseRenew = null:
+		set(value):
+			lease_renew = value
+			body = &"lease_renew"
+	var lease_revoke: LeaseRevoke = null:
+		set(value):
+			lease_revoke = value
+			body = &"lease_revoke"
+	var lease: Lease = null:
+		set(value):
+			lease = value
+			body = &"lease"
 
 	## Encodes this message to protobuf wire bytes.
 	func encode() -> PackedByteArray:
@@ -1342,6 +1407,54 @@ class Envelope extends RefCounted:
 		if body == &"asset_list_reply":
 			w.tag(310, 2)
 			w.message(asset_list_reply if asset_list_reply != null else AssetListReply.new())
+		if body == &"transit_encrypt":
+			w.tag(450, 2)
+			w.message(transit_encrypt if transit_encrypt != null else TransitEncrypt.new())
+		if body == &"transit_ciphertext":
+			w.tag(451, 2)
+			w.message(transit_ciphertext if transit_ciphertext != null else TransitCiphertext.new())
+		if body == &"transit_decrypt":
+			w.tag(452, 2)
+			w.message(transit_decrypt if transit_decrypt != null else TransitDecrypt.new())
+		if body == &"transit_plaintext":
+			w.tag(453, 2)
+			w.message(transit_plaintext if transit_plaintext != null else TransitPlaintext.new())
+		if body == &"transit_rotate":
+			w.tag(454, 2)
+			w.message(transit_rotate if transit_rotate != null else TransitRotate.new())
+		if body == &"transit_key_state":
+			w.tag(455, 2)
+			w.message(transit_key_state if transit_key_state != null else TransitKeyState.new())
+		if body == &"transit_rewrap":
+			w.tag(456, 2)
+			w.message(transit_rewrap if transit_rewrap != null else TransitRewrap.new())
+		if body == &"secret_put":
+			w.tag(470, 2)
+			w.message(secret_put if secret_put != null else SecretPut.new())
+		if body == &"secret_meta":
+			w.tag(471, 2)
+			w.message(secret_meta if secret_meta != null else SecretMeta.new())
+		if body == &"secret_get":
+			w.tag(472, 2)
+			w.message(secret_get if secret_get != null else SecretGet.new())
+		if body == &"secret":
+			w.tag(473, 2)
+			w.message(secret if secret != null else Secret.new())
+		if body == &"secret_list":
+			w.tag(474, 2)
+			w.message(secret_list if secret_list != null else SecretList.new())
+		if body == &"secret_list_reply":
+			w.tag(475, 2)
+			w.message(secret_list_reply if secret_list_reply != null else SecretListReply.new())
+		if body == &"lease_renew":
+			w.tag(476, 2)
+			w.message(lease_renew if lease_renew != null else LeaseRenew.new())
+		if body == &"lease_revoke":
+			w.tag(477, 2)
+			w.message(lease_revoke if lease_revoke != null else LeaseRevoke.new())
+		if body == &"lease":
+			w.tag(478, 2)
+			w.message(lease if lease != null else Lease.new())
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
@@ -1596,6 +1709,118 @@ class Envelope extends RefCounted:
 					var sub := AssetListReply.new()
 					r.message(sub)
 					asset_list_reply = sub
+				450:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := TransitEncrypt.new()
+					r.message(sub)
+					transit_encrypt = sub
+				451:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := TransitCiphertext.new()
+					r.message(sub)
+					transit_ciphertext = sub
+				452:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := TransitDecrypt.new()
+					r.message(sub)
+					transit_decrypt = sub
+				453:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := TransitPlaintext.new()
+					r.message(sub)
+					transit_plaintext = sub
+				454:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := TransitRotate.new()
+					r.message(sub)
+					transit_rotate = sub
+				455:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := TransitKeyState.new()
+					r.message(sub)
+					transit_key_state = sub
+				456:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := TransitRewrap.new()
+					r.message(sub)
+					transit_rewrap = sub
+				470:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := SecretPut.new()
+					r.message(sub)
+					secret_put = sub
+				471:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := SecretMeta.new()
+					r.message(sub)
+					secret_meta = sub
+				472:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := SecretGet.new()
+					r.message(sub)
+					secret_get = sub
+				473:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := Secret.new()
+					r.message(sub)
+					secret = sub
+				474:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := SecretList.new()
+					r.message(sub)
+					secret_list = sub
+				475:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := SecretListReply.new()
+					r.message(sub)
+					secret_list_reply = sub
+				476:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := LeaseRenew.new()
+					r.message(sub)
+					lease_renew = sub
+				477:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := LeaseRevoke.new()
+					r.message(sub)
+					lease_revoke = sub
+				478:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := Lease.new()
+					r.message(sub)
+					lease = sub
 				_:
 					r.skip(wire)
 		if r.pos > end:
@@ -1677,6 +1902,38 @@ class Envelope extends RefCounted:
 			d["assetList"] = (asset_list if asset_list != null else AssetList.new()).to_dict()
 		if body == &"asset_list_reply":
 			d["assetListReply"] = (asset_list_reply if asset_list_reply != null else AssetListReply.new()).to_dict()
+		if body == &"transit_encrypt":
+			d["transitEncrypt"] = (transit_encrypt if transit_encrypt != null else TransitEncrypt.new()).to_dict()
+		if body == &"transit_ciphertext":
+			d["transitCiphertext"] = (transit_ciphertext if transit_ciphertext != null else TransitCiphertext.new()).to_dict()
+		if body == &"transit_decrypt":
+			d["transitDecrypt"] = (transit_decrypt if transit_decrypt != null else TransitDecrypt.new()).to_dict()
+		if body == &"transit_plaintext":
+			d["transitPlaintext"] = (transit_plaintext if transit_plaintext != null else TransitPlaintext.new()).to_dict()
+		if body == &"transit_rotate":
+			d["transitRotate"] = (transit_rotate if transit_rotate != null else TransitRotate.new()).to_dict()
+		if body == &"transit_key_state":
+			d["transitKeyState"] = (transit_key_state if transit_key_state != null else TransitKeyState.new()).to_dict()
+		if body == &"transit_rewrap":
+			d["transitRewrap"] = (transit_rewrap if transit_rewrap != null else TransitRewrap.new()).to_dict()
+		if body == &"secret_put":
+			d["secretPut"] = (secret_put if secret_put != null else SecretPut.new()).to_dict()
+		if body == &"secret_meta":
+			d["secretMeta"] = (secret_meta if secret_meta != null else SecretMeta.new()).to_dict()
+		if body == &"secret_get":
+			d["secretGet"] = (secret_get if secret_get != null else SecretGet.new()).to_dict()
+		if body == &"secret":
+			d["secret"] = (secret if secret != null else Secret.new()).to_dict()
+		if body == &"secret_list":
+			d["secretList"] = (secret_list if secret_list != null else SecretList.new()).to_dict()
+		if body == &"secret_list_reply":
+			d["secretListReply"] = (secret_list_reply if secret_list_reply != null else SecretListReply.new()).to_dict()
+		if body == &"lease_renew":
+			d["leaseRenew"] = (lease_renew if lease_renew != null else LeaseRenew.new()).to_dict()
+		if body == &"lease_revoke":
+			d["leaseRevoke"] = (lease_revoke if lease_revoke != null else LeaseRevoke.new()).to_dict()
+		if body == &"lease":
+			d["lease"] = (lease if lease != null else Lease.new()).to_dict()
 		return d
 
 
@@ -3155,6 +3412,1119 @@ class AgentAck extends RefCounted:
 			d["replanned"] = replanned
 		if revision != 0:
 			d["revision"] = revision
+		return d
+
+
+class TransitEncrypt extends RefCounted:
+	## Key name: a-z 0-9 . _ - / (a project-scoped caller uses "projects/<project>/...").
+	var key: String = ""
+	var plaintext: PackedByteArray = PackedByteArray()
+	## Optional associated data: the same context must be given to decrypt.
+	var context: PackedByteArray = PackedByteArray()
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> TransitEncrypt:
+		var r := _Reader.new(bytes)
+		var m := TransitEncrypt.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not key.is_empty():
+			w.tag(1, 2)
+			w.text(key)
+		if not plaintext.is_empty():
+			w.tag(2, 2)
+			w.blob(plaintext)
+		if not context.is_empty():
+			w.tag(3, 2)
+			w.blob(context)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					key = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					plaintext = r.blob()
+				3:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					context = r.blob()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its TransitEncrypt message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not key.is_empty():
+			d["key"] = key
+		if not plaintext.is_empty():
+			d["plaintext"] = Marshalls.raw_to_base64(plaintext)
+		if not context.is_empty():
+			d["context"] = Marshalls.raw_to_base64(context)
+		return d
+
+
+class TransitCiphertext extends RefCounted:
+	var key: String = ""
+	var ciphertext: String = ""
+	var key_version: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> TransitCiphertext:
+		var r := _Reader.new(bytes)
+		var m := TransitCiphertext.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not key.is_empty():
+			w.tag(1, 2)
+			w.text(key)
+		if not ciphertext.is_empty():
+			w.tag(2, 2)
+			w.text(ciphertext)
+		if key_version != 0:
+			w.tag(3, 0)
+			w.varint(key_version & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					key = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					ciphertext = r.text()
+				3:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					key_version = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its TransitCiphertext message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not key.is_empty():
+			d["key"] = key
+		if not ciphertext.is_empty():
+			d["ciphertext"] = ciphertext
+		if key_version != 0:
+			d["keyVersion"] = key_version
+		return d
+
+
+class TransitDecrypt extends RefCounted:
+	var key: String = ""
+	var ciphertext: String = ""
+	var context: PackedByteArray = PackedByteArray()
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> TransitDecrypt:
+		var r := _Reader.new(bytes)
+		var m := TransitDecrypt.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not key.is_empty():
+			w.tag(1, 2)
+			w.text(key)
+		if not ciphertext.is_empty():
+			w.tag(2, 2)
+			w.text(ciphertext)
+		if not context.is_empty():
+			w.tag(3, 2)
+			w.blob(context)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					key = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					ciphertext = r.text()
+				3:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					context = r.blob()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its TransitDecrypt message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not key.is_empty():
+			d["key"] = key
+		if not ciphertext.is_empty():
+			d["ciphertext"] = ciphertext
+		if not context.is_empty():
+			d["context"] = Marshalls.raw_to_base64(context)
+		return d
+
+
+class TransitPlaintext extends RefCounted:
+	var key: String = ""
+	var plaintext: PackedByteArray = PackedByteArray()
+	var key_version: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> TransitPlaintext:
+		var r := _Reader.new(bytes)
+		var m := TransitPlaintext.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not key.is_empty():
+			w.tag(1, 2)
+			w.text(key)
+		if not plaintext.is_empty():
+			w.tag(2, 2)
+			w.blob(plaintext)
+		if key_version != 0:
+			w.tag(3, 0)
+			w.varint(key_version & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					key = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					plaintext = r.blob()
+				3:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					key_version = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its TransitPlaintext message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not key.is_empty():
+			d["key"] = key
+		if not plaintext.is_empty():
+			d["plaintext"] = Marshalls.raw_to_base64(plaintext)
+		if key_version != 0:
+			d["keyVersion"] = key_version
+		return d
+
+
+## Adds a version to a key; later encryptions use it.
+class TransitRotate extends RefCounted:
+	var key: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> TransitRotate:
+		var r := _Reader.new(bytes)
+		var m := TransitRotate.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not key.is_empty():
+			w.tag(1, 2)
+			w.text(key)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					key = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its TransitRotate message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not key.is_empty():
+			d["key"] = key
+		return d
+
+
+class TransitKeyState extends RefCounted:
+	var key: String = ""
+	var latest_version: int = 0
+	var versions: Array[int] = []
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> TransitKeyState:
+		var r := _Reader.new(bytes)
+		var m := TransitKeyState.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not key.is_empty():
+			w.tag(1, 2)
+			w.text(key)
+		if latest_version != 0:
+			w.tag(2, 0)
+			w.varint(latest_version & 0xFFFFFFFF)
+		if not versions.is_empty():
+			var packed := _Writer.new()
+			for item in versions:
+				packed.varint(item & 0xFFFFFFFF)
+			w.tag(3, 2)
+			w.blob(packed.result())
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					key = r.text()
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					latest_version = (r.varint() & 0xFFFFFFFF)
+				3:
+					if wire == 2:
+						var packed_end := r.length_end()
+						while r.pos < packed_end and not r.failed:
+							versions.append((r.varint() & 0xFFFFFFFF))
+						r.check_end(packed_end)
+					elif wire == 0:
+						versions.append((r.varint() & 0xFFFFFFFF))
+					else:
+						r.skip(wire)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its TransitKeyState message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not key.is_empty():
+			d["key"] = key
+		if latest_version != 0:
+			d["latestVersion"] = latest_version
+		if not versions.is_empty():
+			var items := []
+			for item in versions:
+				items.append(item)
+			d["versions"] = items
+		return d
+
+
+## Re-encrypts ciphertext with the key's newest version (the caller never sees the plaintext).
+class TransitRewrap extends RefCounted:
+	var key: String = ""
+	var ciphertext: String = ""
+	var context: PackedByteArray = PackedByteArray()
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> TransitRewrap:
+		var r := _Reader.new(bytes)
+		var m := TransitRewrap.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not key.is_empty():
+			w.tag(1, 2)
+			w.text(key)
+		if not ciphertext.is_empty():
+			w.tag(2, 2)
+			w.text(ciphertext)
+		if not context.is_empty():
+			w.tag(3, 2)
+			w.blob(context)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					key = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					ciphertext = r.text()
+				3:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					context = r.blob()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its TransitRewrap message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not key.is_empty():
+			d["key"] = key
+		if not ciphertext.is_empty():
+			d["ciphertext"] = ciphertext
+		if not context.is_empty():
+			d["context"] = Marshalls.raw_to_base64(context)
+		return d
+
+
+class SecretEntry extends RefCounted:
+	var key: String = ""
+	var value: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> SecretEntry:
+		var r := _Reader.new(bytes)
+		var m := SecretEntry.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not key.is_empty():
+			w.tag(1, 2)
+			w.text(key)
+		if not value.is_empty():
+			w.tag(2, 2)
+			w.text(value)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					key = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					value = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its SecretEntry message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not key.is_empty():
+			d["key"] = key
+		if not value.is_empty():
+			d["value"] = value
+		return d
+
+
+class Lease extends RefCounted:
+	var lease_id: String = ""
+	var path: String = ""
+	var version: int = 0
+	var expires_at_ms: int = 0
+	## 0 while the lease holds.
+	var revoked_at_ms: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> Lease:
+		var r := _Reader.new(bytes)
+		var m := Lease.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not lease_id.is_empty():
+			w.tag(1, 2)
+			w.text(lease_id)
+		if not path.is_empty():
+			w.tag(2, 2)
+			w.text(path)
+		if version != 0:
+			w.tag(3, 0)
+			w.varint(version & 0xFFFFFFFF)
+		if expires_at_ms != 0:
+			w.tag(4, 0)
+			w.varint(expires_at_ms)
+		if revoked_at_ms != 0:
+			w.tag(5, 0)
+			w.varint(revoked_at_ms)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					lease_id = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					path = r.text()
+				3:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					version = (r.varint() & 0xFFFFFFFF)
+				4:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					expires_at_ms = r.varint()
+				5:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					revoked_at_ms = r.varint()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its Lease message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not lease_id.is_empty():
+			d["leaseId"] = lease_id
+		if not path.is_empty():
+			d["path"] = path
+		if version != 0:
+			d["version"] = version
+		if expires_at_ms != 0:
+			d["expiresAtMs"] = str(expires_at_ms)
+		if revoked_at_ms != 0:
+			d["revokedAtMs"] = str(revoked_at_ms)
+		return d
+
+
+class SecretPut extends RefCounted:
+	## Segments of A-Z a-z 0-9 . _ - joined by "/" (a project-scoped caller: "projects/<project>/...").
+	var path: String = ""
+	var entries: Array[SecretEntry] = []
+	## Time to live in seconds (0: no lease, the version lives until replaced).
+	var ttl_s: int = 0
+	## Check-and-set: when cas is true, write only if the latest version is cas_version (0: none).
+	var cas: bool = false
+	var cas_version: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> SecretPut:
+		var r := _Reader.new(bytes)
+		var m := SecretPut.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not path.is_empty():
+			w.tag(1, 2)
+			w.text(path)
+		for item in entries:
+			w.tag(2, 2)
+			w.message(item if item != null else SecretEntry.new())
+		if ttl_s != 0:
+			w.tag(3, 0)
+			w.varint(ttl_s & 0xFFFFFFFF)
+		if cas:
+			w.tag(4, 0)
+			w.varint(1 if cas else 0)
+		if cas_version != 0:
+			w.tag(5, 0)
+			w.varint(cas_version & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					path = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := SecretEntry.new()
+					r.message(sub)
+					entries.append(sub)
+				3:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					ttl_s = (r.varint() & 0xFFFFFFFF)
+				4:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					cas = (r.varint() != 0)
+				5:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					cas_version = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its SecretPut message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not path.is_empty():
+			d["path"] = path
+		if not entries.is_empty():
+			var items := []
+			for item in entries:
+				items.append(item.to_dict())
+			d["entries"] = items
+		if ttl_s != 0:
+			d["ttlS"] = ttl_s
+		if cas:
+			d["cas"] = cas
+		if cas_version != 0:
+			d["casVersion"] = cas_version
+		return d
+
+
+class SecretMeta extends RefCounted:
+	var path: String = ""
+	var version: int = 0
+	var created_at_ms: int = 0
+	## Set when the version has a lease.
+	var lease: Lease = null
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> SecretMeta:
+		var r := _Reader.new(bytes)
+		var m := SecretMeta.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not path.is_empty():
+			w.tag(1, 2)
+			w.text(path)
+		if version != 0:
+			w.tag(2, 0)
+			w.varint(version & 0xFFFFFFFF)
+		if created_at_ms != 0:
+			w.tag(3, 0)
+			w.varint(created_at_ms)
+		if lease != null:
+			w.tag(4, 2)
+			w.message(lease if lease != null else Lease.new())
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					path = r.text()
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					version = (r.varint() & 0xFFFFFFFF)
+				3:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					created_at_ms = r.varint()
+				4:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := Lease.new()
+					r.message(sub)
+					lease = sub
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its SecretMeta message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not path.is_empty():
+			d["path"] = path
+		if version != 0:
+			d["version"] = version
+		if created_at_ms != 0:
+			d["createdAtMs"] = str(created_at_ms)
+		if lease != null:
+			d["lease"] = (lease if lease != null else Lease.new()).to_dict()
+		return d
+
+
+class SecretGet extends RefCounted:
+	var path: String = ""
+	## 0: the latest version.
+	var version: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> SecretGet:
+		var r := _Reader.new(bytes)
+		var m := SecretGet.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not path.is_empty():
+			w.tag(1, 2)
+			w.text(path)
+		if version != 0:
+			w.tag(2, 0)
+			w.varint(version & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					path = r.text()
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					version = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its SecretGet message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not path.is_empty():
+			d["path"] = path
+		if version != 0:
+			d["version"] = version
+		return d
+
+
+class Secret extends RefCounted:
+	var meta: SecretMeta = null
+	var entries: Array[SecretEntry] = []
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> Secret:
+		var r := _Reader.new(bytes)
+		var m := Secret.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if meta != null:
+			w.tag(1, 2)
+			w.message(meta if meta != null else SecretMeta.new())
+		for item in entries:
+			w.tag(2, 2)
+			w.message(item if item != null else SecretEntry.new())
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := SecretMeta.new()
+					r.message(sub)
+					meta = sub
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := SecretEntry.new()
+					r.message(sub)
+					entries.append(sub)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its Secret message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if meta != null:
+			d["meta"] = (meta if meta != null else SecretMeta.new()).to_dict()
+		if not entries.is_empty():
+			var items := []
+			for item in entries:
+				items.append(item.to_dict())
+			d["entries"] = items
+		return d
+
+
+class SecretList extends RefCounted:
+	var prefix: String = ""
+	## 0: up to 1000.
+	var limit: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> SecretList:
+		var r := _Reader.new(bytes)
+		var m := SecretList.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not prefix.is_empty():
+			w.tag(1, 2)
+			w.text(prefix)
+		if limit != 0:
+			w.tag(2, 0)
+			w.varint(limit & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					prefix = r.text()
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					limit = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its SecretList message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not prefix.is_empty():
+			d["prefix"] = prefix
+		if limit != 0:
+			d["limit"] = limit
+		return d
+
+
+class SecretListReply extends RefCounted:
+	var paths: Array[String] = []
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> SecretListReply:
+		var r := _Reader.new(bytes)
+		var m := SecretListReply.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		for item in paths:
+			w.tag(1, 2)
+			w.text(item)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					paths.append(r.text())
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its SecretListReply message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not paths.is_empty():
+			var items := []
+			for item in paths:
+				items.append(item)
+			d["paths"] = items
+		return d
+
+
+class LeaseRenew extends RefCounted:
+	var lease_id: String = ""
+	## The lease then ends this many seconds from now.
+	var increment_s: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> LeaseRenew:
+		var r := _Reader.new(bytes)
+		var m := LeaseRenew.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not lease_id.is_empty():
+			w.tag(1, 2)
+			w.text(lease_id)
+		if increment_s != 0:
+			w.tag(2, 0)
+			w.varint(increment_s & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					lease_id = r.text()
+				2:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					increment_s = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its LeaseRenew message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not lease_id.is_empty():
+			d["leaseId"] = lease_id
+		if increment_s != 0:
+			d["incrementS"] = increment_s
+		return d
+
+
+class LeaseRevoke extends RefCounted:
+	var lease_id: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> LeaseRevoke:
+		var r := _Reader.new(bytes)
+		var m := LeaseRevoke.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not lease_id.is_empty():
+			w.tag(1, 2)
+			w.text(lease_id)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					lease_id = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its LeaseRevoke message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not lease_id.is_empty():
+			d["leaseId"] = lease_id
 		return d
 
 

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EnsoulError } from "../../lib/errors.js";
 import { open, seal, SealOpenError } from "./aead.js";
 import { Keystore } from "./keystore.js";
 import {
@@ -14,6 +13,7 @@ import {
   NEXT_MASTER_KEY_FILE,
   PREVIOUS_MASTER_KEY_ENV,
 } from "./master-key.js";
+import { rejection } from "./security.testkit.js";
 import { openSqliteSecurityStore, SECURITY_DB_FILE } from "./sqlite-store.js";
 
 let dir: string;
@@ -32,15 +32,6 @@ async function withKeystore<T>(env: NodeJS.ProcessEnv, use: (keystore: Keystore)
   } finally {
     await store.close();
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EnsoulError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(EnsoulError);
-  return err as EnsoulError;
 }
 
 describe("aead", () => {

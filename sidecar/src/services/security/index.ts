@@ -1,0 +1,78 @@
+/**
+ * The security service: the keystore (a master key wrapping versioned data keys), transit
+ * encryption and versioned secrets with leases, every access recorded in the audit log.
+ * Other code uses it only through `SecurityService`; app/ builds it with `createSecurityService`.
+ */
+import path from "node:path";
+import type { Method } from "../../gateway/methods.js";
+import { auditedSecrets, auditedTransit, type SecurityAuditSink } from "./audit.js";
+import { Keystore } from "./keystore.js";
+import { loadMasterKeys } from "./master-key.js";
+import { securityMethods } from "./rpc.js";
+import { createLocalSecrets, type SecretsEngine } from "./secrets.js";
+import { openSqliteSecurityStore, SECURITY_DB_FILE } from "./sqlite-store.js";
+import type { SecurityStore } from "./store.js";
+import { createLocalTransit, type TransitEngine } from "./transit.js";
+
+export type { SecurityAuditEvent, SecurityAuditSink } from "./audit.js";
+export type { Keystore } from "./keystore.js";
+export type { Lease, Secret, SecretData, SecretsEngine, SecretVersion } from "./secrets.js";
+export type { TransitCiphertext, TransitEngine, TransitKeyState } from "./transit.js";
+export { MASTER_KEY_ENV, PREVIOUS_MASTER_KEY_ENV } from "./master-key.js";
+
+/** The subject the sidecar records for its own use of secrets (e.g. the TLS CA's key). */
+export const SIDECAR_SUBJECT = "sidecar";
+
+export interface SecurityServiceOptions {
+  dataDir: string;
+  /** Where the audit entries go (app/ passes the auth service's audit log). */
+  audit: SecurityAuditSink;
+  /** For ENSOUL_MASTER_KEY (server mode); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Where keys and secrets are kept; default `security.db` in the data dir. */
+  store?: SecurityStore;
+  now?: () => number;
+}
+
+export interface SecurityEngines {
+  /** The secrets engine as `subject` uses it; every call is audited under that subject. */
+  secretsFor(subject: string): SecretsEngine;
+  /** The transit engine as `subject` uses it; every call is audited under that subject. */
+  transitFor(subject: string): TransitEngine;
+  /** The secret a lease belongs to, for access checks (no secret data). */
+  leaseInfo(leaseId: string): Promise<{ path: string } | undefined>;
+}
+
+export interface SecurityService extends SecurityEngines {
+  readonly keystore: Keystore;
+  /** Transit and secrets methods for the gateway's table. */
+  readonly methods: Method[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the keystore (making the master key on first run in embedded mode) and the engines.
+ * Fails with FAILED_PRECONDITION when the master key does not open the keystore.
+ */
+export async function createSecurityService(options: SecurityServiceOptions): Promise<SecurityService> {
+  const keys = loadMasterKeys(options.dataDir, options.env ?? process.env);
+  const store = options.store ?? openSqliteSecurityStore(path.join(options.dataDir, SECURITY_DB_FILE));
+  let keystore: Keystore;
+  try {
+    keystore = await Keystore.open(store, keys);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const secrets = createLocalSecrets(store, keystore, options.now);
+  const transit = createLocalTransit(keystore);
+  const engines: SecurityEngines = {
+    secretsFor: (subject) => auditedSecrets(secrets, options.audit, subject),
+    transitFor: (subject) => auditedTransit(transit, options.audit, subject),
+    leaseInfo: async (leaseId) => {
+      const row = await store.secretByLease(leaseId);
+      return row ? { path: row.path } : undefined;
+    },
+  };
+  return { ...engines, keystore, methods: securityMethods(engines), close: () => store.close() };
+}
