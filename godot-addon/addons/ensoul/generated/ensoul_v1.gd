@@ -1074,7 +1074,7 @@ class EndOfStream extends RefCounted:
 
 ## One WebSocket binary frame is one Envelope.
 class Envelope extends RefCounted:
-	## Which field of the oneof is set: one of &"hello", &"welcome", &"error", &"end_of_stream", &"ping", &"pong", &"server_info_request", &"server_info", &"domain_put", &"domain_info", &"plan_request", &"plan_reply", &"agent_open", &"agent_plan", &"agent_report", &"agent_set_goal", &"agent_close", &"agent_ack", &"generate_request", &"generate_delta", &"generate_done", &"body_build", &"body_built", &"asset_put_begin", &"asset_upload", &"asset_put_chunk", &"asset_put_ack", &"asset_put_commit", &"asset_info", &"asset_get", &"asset_data", &"asset_stat", &"asset_list", &"asset_list_reply", &"transit_encrypt", &"transit_ciphertext", &"transit_decrypt", &"transit_plaintext", &"transit_rotate", &"transit_key_state", &"transit_rewrap", &"secret_put", &"secret_meta", &"secret_get", &"secret", &"secret_list", &"secret_list_reply", &"lease_renew", &"lease_revoke", &"lease", or &"" for none.
+	## Which field of the oneof is set: one of &"hello", &"welcome", &"error", &"end_of_stream", &"ping", &"pong", &"server_info_request", &"server_info", &"domain_put", &"domain_info", &"plan_request", &"plan_reply", &"agent_open", &"agent_plan", &"agent_report", &"agent_set_goal", &"agent_close", &"agent_ack", &"generate_request", &"generate_delta", &"generate_done", &"body_build", &"body_built", &"asset_put_begin", &"asset_upload", &"asset_put_chunk", &"asset_put_ack", &"asset_put_commit", &"asset_info", &"asset_get", &"asset_data", &"asset_stat", &"asset_list", &"asset_list_reply", &"transit_encrypt", &"transit_ciphertext", &"transit_decrypt", &"transit_plaintext", &"transit_rotate", &"transit_key_state", &"transit_rewrap", &"secret_put", &"secret_meta", &"secret_get", &"secret", &"secret_list", &"secret_list_reply", &"lease_renew", &"lease_revoke", &"lease", &"job_get", &"job_info", &"job_cancel", &"job_list", &"job_list_reply", &"job_watch", &"job_event", &"generate_job_submit", or &"" for none.
 	var body: StringName = &""
 	## Set by the sender of a request; unique per connection and direction.
 	var id: int = 0
@@ -1284,6 +1284,39 @@ class Envelope extends RefCounted:
 		set(value):
 			lease = value
 			body = &"lease"
+	## queue (550-599; 500-549 belong to data)
+	var job_get: JobGet = null:
+		set(value):
+			job_get = value
+			body = &"job_get"
+	var job_info: JobInfo = null:
+		set(value):
+			job_info = value
+			body = &"job_info"
+	var job_cancel: JobCancel = null:
+		set(value):
+			job_cancel = value
+			body = &"job_cancel"
+	var job_list: JobList = null:
+		set(value):
+			job_list = value
+			body = &"job_list"
+	var job_list_reply: JobListReply = null:
+		set(value):
+			job_list_reply = value
+			body = &"job_list_reply"
+	var job_watch: JobWatch = null:
+		set(value):
+			job_watch = value
+			body = &"job_watch"
+	var job_event: JobEvent = null:
+		set(value):
+			job_event = value
+			body = &"job_event"
+	var generate_job_submit: GenerateJobSubmit = null:
+		set(value):
+			generate_job_submit = value
+			body = &"generate_job_submit"
 
 	## Encodes this message to protobuf wire bytes.
 	func encode() -> PackedByteArray:
@@ -1455,6 +1488,30 @@ class Envelope extends RefCounted:
 		if body == &"lease":
 			w.tag(478, 2)
 			w.message(lease if lease != null else Lease.new())
+		if body == &"job_get":
+			w.tag(550, 2)
+			w.message(job_get if job_get != null else JobGet.new())
+		if body == &"job_info":
+			w.tag(551, 2)
+			w.message(job_info if job_info != null else JobInfo.new())
+		if body == &"job_cancel":
+			w.tag(552, 2)
+			w.message(job_cancel if job_cancel != null else JobCancel.new())
+		if body == &"job_list":
+			w.tag(553, 2)
+			w.message(job_list if job_list != null else JobList.new())
+		if body == &"job_list_reply":
+			w.tag(554, 2)
+			w.message(job_list_reply if job_list_reply != null else JobListReply.new())
+		if body == &"job_watch":
+			w.tag(555, 2)
+			w.message(job_watch if job_watch != null else JobWatch.new())
+		if body == &"job_event":
+			w.tag(556, 2)
+			w.message(job_event if job_event != null else JobEvent.new())
+		if body == &"generate_job_submit":
+			w.tag(557, 2)
+			w.message(generate_job_submit if generate_job_submit != null else GenerateJobSubmit.new())
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
@@ -1821,6 +1878,62 @@ class Envelope extends RefCounted:
 					var sub := Lease.new()
 					r.message(sub)
 					lease = sub
+				550:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := JobGet.new()
+					r.message(sub)
+					job_get = sub
+				551:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := JobInfo.new()
+					r.message(sub)
+					job_info = sub
+				552:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := JobCancel.new()
+					r.message(sub)
+					job_cancel = sub
+				553:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := JobList.new()
+					r.message(sub)
+					job_list = sub
+				554:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := JobListReply.new()
+					r.message(sub)
+					job_list_reply = sub
+				555:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := JobWatch.new()
+					r.message(sub)
+					job_watch = sub
+				556:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := JobEvent.new()
+					r.message(sub)
+					job_event = sub
+				557:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := GenerateJobSubmit.new()
+					r.message(sub)
+					generate_job_submit = sub
 				_:
 					r.skip(wire)
 		if r.pos > end:
@@ -1934,6 +2047,22 @@ class Envelope extends RefCounted:
 			d["leaseRevoke"] = (lease_revoke if lease_revoke != null else LeaseRevoke.new()).to_dict()
 		if body == &"lease":
 			d["lease"] = (lease if lease != null else Lease.new()).to_dict()
+		if body == &"job_get":
+			d["jobGet"] = (job_get if job_get != null else JobGet.new()).to_dict()
+		if body == &"job_info":
+			d["jobInfo"] = (job_info if job_info != null else JobInfo.new()).to_dict()
+		if body == &"job_cancel":
+			d["jobCancel"] = (job_cancel if job_cancel != null else JobCancel.new()).to_dict()
+		if body == &"job_list":
+			d["jobList"] = (job_list if job_list != null else JobList.new()).to_dict()
+		if body == &"job_list_reply":
+			d["jobListReply"] = (job_list_reply if job_list_reply != null else JobListReply.new()).to_dict()
+		if body == &"job_watch":
+			d["jobWatch"] = (job_watch if job_watch != null else JobWatch.new()).to_dict()
+		if body == &"job_event":
+			d["jobEvent"] = (job_event if job_event != null else JobEvent.new()).to_dict()
+		if body == &"generate_job_submit":
+			d["generateJobSubmit"] = (generate_job_submit if generate_job_submit != null else GenerateJobSubmit.new()).to_dict()
 		return d
 
 
@@ -3412,6 +3541,720 @@ class AgentAck extends RefCounted:
 			d["replanned"] = replanned
 		if revision != 0:
 			d["revision"] = revision
+		return d
+
+
+## A job of the queue service as a caller sees it. A caller sees only its own project's jobs.
+class JobInfo extends RefCounted:
+	var job_id: String = ""
+	## What kind of work, e.g. "generate.character".
+	var name: String = ""
+	var project: String = ""
+	## The principal that asked for it.
+	var subject: String = ""
+	## "waiting", "delayed", "active", "completed", "failed" or "cancelled".
+	var state: String = ""
+	var priority: int = 0
+	## Tries allowed in all, and tries started so far.
+	var attempts: int = 0
+	var attempts_made: int = 0
+	## How far along, 0 to 1, and what the job last said about it (JSON; "" when nothing).
+	var progress: float = 0.0
+	var progress_detail_json: String = ""
+	## The result as JSON, once completed.
+	var result_json: String = ""
+	## Why it failed or was cancelled (or why the last try failed, while it waits to retry).
+	var error: ErrorMessage = null
+	## A cancel was asked for while it ran; it ends as cancelled.
+	var cancel_requested: bool = false
+	var created_at_ms: int = 0
+	var run_at_ms: int = 0
+	var finished_at_ms: int = 0
+	## The job's input as JSON.
+	var payload_json: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> JobInfo:
+		var r := _Reader.new(bytes)
+		var m := JobInfo.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not job_id.is_empty():
+			w.tag(1, 2)
+			w.text(job_id)
+		if not name.is_empty():
+			w.tag(2, 2)
+			w.text(name)
+		if not project.is_empty():
+			w.tag(3, 2)
+			w.text(project)
+		if not subject.is_empty():
+			w.tag(4, 2)
+			w.text(subject)
+		if not state.is_empty():
+			w.tag(5, 2)
+			w.text(state)
+		if priority != 0:
+			w.tag(6, 0)
+			w.varint(priority & 0xFFFFFFFF)
+		if attempts != 0:
+			w.tag(7, 0)
+			w.varint(attempts & 0xFFFFFFFF)
+		if attempts_made != 0:
+			w.tag(8, 0)
+			w.varint(attempts_made & 0xFFFFFFFF)
+		if progress != 0.0:
+			w.tag(9, 1)
+			w.float64(progress)
+		if not progress_detail_json.is_empty():
+			w.tag(10, 2)
+			w.text(progress_detail_json)
+		if not result_json.is_empty():
+			w.tag(11, 2)
+			w.text(result_json)
+		if error != null:
+			w.tag(12, 2)
+			w.message(error if error != null else ErrorMessage.new())
+		if cancel_requested:
+			w.tag(13, 0)
+			w.varint(1 if cancel_requested else 0)
+		if created_at_ms != 0:
+			w.tag(14, 0)
+			w.varint(created_at_ms)
+		if run_at_ms != 0:
+			w.tag(15, 0)
+			w.varint(run_at_ms)
+		if finished_at_ms != 0:
+			w.tag(16, 0)
+			w.varint(finished_at_ms)
+		if not payload_json.is_empty():
+			w.tag(17, 2)
+			w.text(payload_json)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					job_id = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					name = r.text()
+				3:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					project = r.text()
+				4:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					subject = r.text()
+				5:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					state = r.text()
+				6:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					priority = (r.varint() & 0xFFFFFFFF)
+				7:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					attempts = (r.varint() & 0xFFFFFFFF)
+				8:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					attempts_made = (r.varint() & 0xFFFFFFFF)
+				9:
+					if wire != 1:
+						r.skip(wire)
+						continue
+					progress = r.float64()
+				10:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					progress_detail_json = r.text()
+				11:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					result_json = r.text()
+				12:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := ErrorMessage.new()
+					r.message(sub)
+					error = sub
+				13:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					cancel_requested = (r.varint() != 0)
+				14:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					created_at_ms = r.varint()
+				15:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					run_at_ms = r.varint()
+				16:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					finished_at_ms = r.varint()
+				17:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					payload_json = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its JobInfo message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not job_id.is_empty():
+			d["jobId"] = job_id
+		if not name.is_empty():
+			d["name"] = name
+		if not project.is_empty():
+			d["project"] = project
+		if not subject.is_empty():
+			d["subject"] = subject
+		if not state.is_empty():
+			d["state"] = state
+		if priority != 0:
+			d["priority"] = priority
+		if attempts != 0:
+			d["attempts"] = attempts
+		if attempts_made != 0:
+			d["attemptsMade"] = attempts_made
+		if progress != 0.0:
+			d["progress"] = _Json.number(progress)
+		if not progress_detail_json.is_empty():
+			d["progressDetailJson"] = progress_detail_json
+		if not result_json.is_empty():
+			d["resultJson"] = result_json
+		if error != null:
+			d["error"] = (error if error != null else ErrorMessage.new()).to_dict()
+		if cancel_requested:
+			d["cancelRequested"] = cancel_requested
+		if created_at_ms != 0:
+			d["createdAtMs"] = str(created_at_ms)
+		if run_at_ms != 0:
+			d["runAtMs"] = str(run_at_ms)
+		if finished_at_ms != 0:
+			d["finishedAtMs"] = str(finished_at_ms)
+		if not payload_json.is_empty():
+			d["payloadJson"] = payload_json
+		return d
+
+
+## Reads one job. The reply is a JobInfo.
+class JobGet extends RefCounted:
+	var job_id: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> JobGet:
+		var r := _Reader.new(bytes)
+		var m := JobGet.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not job_id.is_empty():
+			w.tag(1, 2)
+			w.text(job_id)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					job_id = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its JobGet message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not job_id.is_empty():
+			d["jobId"] = job_id
+		return d
+
+
+## Cancels a job: a waiting one at once; a running one is asked to stop. The reply is a JobInfo.
+class JobCancel extends RefCounted:
+	var job_id: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> JobCancel:
+		var r := _Reader.new(bytes)
+		var m := JobCancel.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not job_id.is_empty():
+			w.tag(1, 2)
+			w.text(job_id)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					job_id = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its JobCancel message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not job_id.is_empty():
+			d["jobId"] = job_id
+		return d
+
+
+## Lists jobs, newest first. The reply is a JobListReply.
+class JobList extends RefCounted:
+	## Only jobs of this name ("" for all).
+	var name: String = ""
+	## Only jobs in these states (none: all).
+	var states: Array[String] = []
+	## At most this many (0: 100; at most 1000).
+	var limit: int = 0
+	## Only this project's jobs; a project-scoped caller always gets its own project.
+	var project: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> JobList:
+		var r := _Reader.new(bytes)
+		var m := JobList.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not name.is_empty():
+			w.tag(1, 2)
+			w.text(name)
+		for item in states:
+			w.tag(2, 2)
+			w.text(item)
+		if limit != 0:
+			w.tag(3, 0)
+			w.varint(limit & 0xFFFFFFFF)
+		if not project.is_empty():
+			w.tag(4, 2)
+			w.text(project)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					name = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					states.append(r.text())
+				3:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					limit = (r.varint() & 0xFFFFFFFF)
+				4:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					project = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its JobList message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not name.is_empty():
+			d["name"] = name
+		if not states.is_empty():
+			var items := []
+			for item in states:
+				items.append(item)
+			d["states"] = items
+		if limit != 0:
+			d["limit"] = limit
+		if not project.is_empty():
+			d["project"] = project
+		return d
+
+
+class JobListReply extends RefCounted:
+	var jobs: Array[JobInfo] = []
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> JobListReply:
+		var r := _Reader.new(bytes)
+		var m := JobListReply.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		for item in jobs:
+			w.tag(1, 2)
+			w.message(item if item != null else JobInfo.new())
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := JobInfo.new()
+					r.message(sub)
+					jobs.append(sub)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its JobListReply message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not jobs.is_empty():
+			var items := []
+			for item in jobs:
+				items.append(item.to_dict())
+			d["jobs"] = items
+		return d
+
+
+## Watches a job. The reply is a stream of JobEvent: first a "snapshot" with the job as it is,
+## then what happens to it, and last its end ("completed", "failed" or "cancelled") with the
+## finished job. A job that has already ended gives the snapshot and that last frame.
+class JobWatch extends RefCounted:
+	var job_id: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> JobWatch:
+		var r := _Reader.new(bytes)
+		var m := JobWatch.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not job_id.is_empty():
+			w.tag(1, 2)
+			w.text(job_id)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					job_id = r.text()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its JobWatch message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not job_id.is_empty():
+			d["jobId"] = job_id
+		return d
+
+
+class JobEvent extends RefCounted:
+	## "snapshot", "active", "progress", "retrying", "completed", "failed" or "cancelled".
+	var type: String = ""
+	var job_id: String = ""
+	## On "snapshot" and on the end: the whole job.
+	var job: JobInfo = null
+	## "active": which try started (1 on the first).
+	var attempt: int = 0
+	## "progress": how far along, and the detail as JSON.
+	var progress: float = 0.0
+	var progress_detail_json: String = ""
+	## "retrying" and "failed": what went wrong; "retrying": when the next try may start.
+	var error: ErrorMessage = null
+	var run_at_ms: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> JobEvent:
+		var r := _Reader.new(bytes)
+		var m := JobEvent.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not type.is_empty():
+			w.tag(1, 2)
+			w.text(type)
+		if not job_id.is_empty():
+			w.tag(2, 2)
+			w.text(job_id)
+		if job != null:
+			w.tag(3, 2)
+			w.message(job if job != null else JobInfo.new())
+		if attempt != 0:
+			w.tag(4, 0)
+			w.varint(attempt & 0xFFFFFFFF)
+		if progress != 0.0:
+			w.tag(5, 1)
+			w.float64(progress)
+		if not progress_detail_json.is_empty():
+			w.tag(6, 2)
+			w.text(progress_detail_json)
+		if error != null:
+			w.tag(7, 2)
+			w.message(error if error != null else ErrorMessage.new())
+		if run_at_ms != 0:
+			w.tag(8, 0)
+			w.varint(run_at_ms)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					type = r.text()
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					job_id = r.text()
+				3:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := JobInfo.new()
+					r.message(sub)
+					job = sub
+				4:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					attempt = (r.varint() & 0xFFFFFFFF)
+				5:
+					if wire != 1:
+						r.skip(wire)
+						continue
+					progress = r.float64()
+				6:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					progress_detail_json = r.text()
+				7:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := ErrorMessage.new()
+					r.message(sub)
+					error = sub
+				8:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					run_at_ms = r.varint()
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its JobEvent message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not type.is_empty():
+			d["type"] = type
+		if not job_id.is_empty():
+			d["jobId"] = job_id
+		if job != null:
+			d["job"] = (job if job != null else JobInfo.new()).to_dict()
+		if attempt != 0:
+			d["attempt"] = attempt
+		if progress != 0.0:
+			d["progress"] = _Json.number(progress)
+		if not progress_detail_json.is_empty():
+			d["progressDetailJson"] = progress_detail_json
+		if error != null:
+			d["error"] = (error if error != null else ErrorMessage.new()).to_dict()
+		if run_at_ms != 0:
+			d["runAtMs"] = str(run_at_ms)
+		return d
+
+
+## Generates a character as a queued job instead of a stream tied to this connection: the
+## reply is the job's JobInfo at once; JobWatch streams its progress (each top-level field as it
+## completes, in progress_detail_json) and ends with the character as the job's result.
+class GenerateJobSubmit extends RefCounted:
+	var request: GenerateRequest = null
+	## The project the job belongs to (a project-scoped caller's own project when empty).
+	var project: String = ""
+	## Higher runs sooner (0 to 1000000).
+	var priority: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> GenerateJobSubmit:
+		var r := _Reader.new(bytes)
+		var m := GenerateJobSubmit.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if request != null:
+			w.tag(1, 2)
+			w.message(request if request != null else GenerateRequest.new())
+		if not project.is_empty():
+			w.tag(2, 2)
+			w.text(project)
+		if priority != 0:
+			w.tag(3, 0)
+			w.varint(priority & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var key := r.varint()
+			var wire := key & 7
+			match key >> 3:
+				1:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					var sub := GenerateRequest.new()
+					r.message(sub)
+					request = sub
+				2:
+					if wire != 2:
+						r.skip(wire)
+						continue
+					project = r.text()
+				3:
+					if wire != 0:
+						r.skip(wire)
+						continue
+					priority = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(wire)
+		if r.pos > end:
+			r.fail("a field overruns its GenerateJobSubmit message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if request != null:
+			d["request"] = (request if request != null else GenerateRequest.new()).to_dict()
+		if not project.is_empty():
+			d["project"] = project
+		if priority != 0:
+			d["priority"] = priority
 		return d
 
 
