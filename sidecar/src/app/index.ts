@@ -71,7 +71,7 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
     createSystemService({ mode: config.mode, listMethods: () => methods.all() }),
     assetMethods(assets),
     bodyMethods(assets),
-    plannerMethods(config.dataDir, log, closers),
+    await plannerMethods(data, config.dataDir, log, closers),
     generate.methods,
     security.methods,
   ];

@@ -12,6 +12,8 @@
 import path from "node:path";
 import { EnsoulError } from "../../lib/errors.js";
 
+export { parseJsonDocument } from "./validate.js";
+
 /** A value an indexed field holds; null: the document lacks the field. */
 export type Scalar = string | number | boolean;
 

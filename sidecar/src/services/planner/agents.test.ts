@@ -12,7 +12,9 @@ import { createLogger } from "../../lib/logger.js";
 import { BootstrapAuthenticator, loadOrCreateAdminToken } from "../auth/bootstrap.js";
 import { AgentSessions } from "./agents.js";
 import { createPlanner } from "./index.js";
-import { createPlannerService } from "./rpc.js";
+import type { DataStore } from "../data/index.js";
+import { openSqliteStore } from "../data/sqlite.js";
+import { createPlannerService, type PlannerService } from "./rpc.js";
 import { MemoryAgentStore } from "./stores.js";
 
 const SIMPLE_JSON = readFileSync(new URL("./examples/simple_htn.domain.json", import.meta.url), "utf8");
@@ -140,12 +142,14 @@ describe("agent sessions over the gateway", () => {
   let url: string;
   let token: string;
   const store = new MemoryAgentStore();
-  let service: ReturnType<typeof createPlannerService>;
+  let service: PlannerService;
+  let data: DataStore;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "ensoul-agents-"));
     token = loadOrCreateAdminToken(dataDir).token;
-    service = createPlannerService({ dataDir, log: createLogger("silent"), agents: store });
+    data = await openSqliteStore(path.join(dataDir, "ensoul.db"));
+    service = await createPlannerService({ data, log: createLogger("silent"), agents: store });
     gateway = createGateway({ methods: new MethodTable(service.methods), auth: new BootstrapAuthenticator(token), limits: DEFAULT_LIMITS, log: createLogger("silent") });
     const address = await gateway.listen("127.0.0.1", 0);
     url = `ws://127.0.0.1:${address.port}/v1/ws`;
@@ -153,6 +157,7 @@ describe("agent sessions over the gateway", () => {
 
   afterAll(async () => {
     await gateway.close();
+    await data.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -8,10 +8,13 @@ import { EnsoulClient } from "../../lib/client.js";
 import { loadConfig } from "../../lib/config.js";
 import { EnsoulError } from "../../lib/errors.js";
 import { createLogger } from "../../lib/logger.js";
+import { sqliteFileFor } from "../data/index.js";
+import { openSqliteStore } from "../data/sqlite.js";
 import type { GtpyhopGolden } from "./gtpyhop_json.js";
 import { loadJsonDomain } from "./json_domain.js";
 import { stateFromJson } from "./json_state.js";
 import type { Value } from "./state.js";
+import { PLANNER_DOMAINS } from "./stores.js";
 
 const readText = (rel: string): string => readFileSync(new URL(rel, import.meta.url), "utf8");
 const BLOCKS_JSON = readText("./examples/blocks_htn.domain.json");
@@ -78,13 +81,17 @@ afterAll(async () => {
 });
 
 describe("planner over the protocol: plans", () => {
-  it("DomainPut answers the domain's counts and stores it as a file under the data dir", async () => {
+  it("DomainPut answers the domain's counts and stores it in the data service", async () => {
     const d = loadJsonDomain(JSON.parse(BLOCKS_JSON));
     const info = (await client.call("domainPut", { domainId: "blocks2", domainJson: BLOCKS_JSON })).domainInfo!;
     expect(info.actions).toBe(d.actions.size);
     expect(info.taskMethods).toBe([...d.taskMethods.values()].reduce((n, l) => n + l.length, 0));
-    const file = path.join(dataDir, "planner", "domains", "blocks2.json");
-    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(JSON.parse(BLOCKS_JSON));
+    const data = await openSqliteStore(sqliteFileFor(dataDir)); // a second connection to the sidecar's database
+    try {
+      expect((await data.define(PLANNER_DOMAINS).then((c) => c.get("blocks2")))?.doc).toEqual(JSON.parse(BLOCKS_JSON));
+    } finally {
+      await data.close();
+    }
   });
 
   for (const i of [6, 9, 12]) {

@@ -1,6 +1,6 @@
 /**
  * The planner over the protocol: DomainPut, Plan and the NPC agent session methods. Domains put
- * here are stored as JSON files under `<dataDir>/planner/domains/` and registered again at start.
+ * here are stored in the data service and registered again at start.
  */
 import path from "node:path";
 import type { DomainInfo, PlanReply } from "../../generated/ensoul_v1.js";
@@ -11,18 +11,20 @@ import { AgentSessions, type AgentScope } from "./agents.js";
 import { createPlanner, type Domain, type Planner, type PlannerLimits } from "./index.js";
 import { loadJsonDomain } from "./json_domain.js";
 import { stateFromJson, todoFromJson } from "./json_state.js";
-import { checkDomainId, fileDomainStore, MemoryAgentStore, type AgentStore, type DomainStore } from "./stores.js";
+import type { DataStore } from "../data/index.js";
+import { checkDomainId, dataDomainStore, MemoryAgentStore, type AgentStore } from "./stores.js";
 import { chooseDomain, domainField, parseJsonField, planReply, planWithin, searchOptions } from "./wire.js";
 
 const WRITERS: readonly Role[] = ["admin", "designer"];
 const PLAYERS: readonly Role[] = ["admin", "designer", "game"];
 
 export interface PlannerServiceOptions {
-  dataDir: string;
+  /** Where domains persist (and, later, agents' last state). */
+  data: DataStore;
+  /** Domain files an older sidecar kept under `<dataDir>/planner/domains` are taken over from here. */
+  dataDir?: string;
   log: Logger;
   limits?: Partial<PlannerLimits>;
-  /** Where domains persist (default: files under `<dataDir>/planner/domains`). */
-  domains?: DomainStore;
   /** Where agents' last state is kept (default: memory; server mode: the data service). */
   agents?: AgentStore;
   /** Most agents open at once in this process. */
@@ -57,10 +59,10 @@ export function agentScope(ctx: CallContext): AgentScope {
   return { connection: ctx.connectionId, owner: ctx.principal.subject };
 }
 
-export function createPlannerService(options: PlannerServiceOptions): PlannerService {
+export async function createPlannerService(options: PlannerServiceOptions): Promise<PlannerService> {
   const planner = createPlanner(options.limits);
-  const domains = options.domains ?? fileDomainStore(path.join(options.dataDir, "planner", "domains"));
-  for (const stored of domains.all()) {
+  const domains = await dataDomainStore(options.data, options.dataDir && path.join(options.dataDir, "planner", "domains"));
+  for (const stored of await domains.all()) {
     try {
       planner.putDomain(stored.id, loadJsonDomain(JSON.parse(stored.json)));
     } catch (err) {
@@ -77,10 +79,10 @@ export function createPlannerService(options: PlannerServiceOptions): PlannerSer
       request: "domainPut",
       response: "domainInfo",
       roles: WRITERS,
-      handle: (req): DomainInfo => {
+      handle: async (req): Promise<DomainInfo> => {
         const id = checkDomainId(req.domainId ?? "", "domainPut.domainId");
         const { doc, domain } = domainField(req.domainJson, "domainPut.domainJson");
-        domains.put({ id, json: JSON.stringify(doc) });
+        await domains.put({ id, json: JSON.stringify(doc) });
         planner.putDomain(id, domain);
         return describeDomain(id, domain);
       },
@@ -144,8 +146,8 @@ export function createPlannerService(options: PlannerServiceOptions): PlannerSer
 }
 
 /** The planner's methods for the app's table; its shutdown hook goes onto `closers`. */
-export function plannerMethods(dataDir: string, log: Logger, closers: (() => void | Promise<void>)[]): Method[] {
-  const service = createPlannerService({ dataDir, log });
+export async function plannerMethods(data: DataStore, dataDir: string, log: Logger, closers: (() => void | Promise<void>)[]): Promise<Method[]> {
+  const service = await createPlannerService({ data, dataDir, log });
   closers.push(service.close);
   return service.methods;
 }

@@ -1,56 +1,72 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { EnsoulError } from "../../lib/errors.js";
-import { checkDomainId, fileDomainStore } from "./stores.js";
+import type { DataStore } from "../data/index.js";
+import { openSqliteStore } from "../data/sqlite.js";
+import { checkDomainId, dataDomainStore } from "./stores.js";
 
 const made: string[] = [];
+const stores: DataStore[] = [];
 function tempDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), "ensoul-domains-"));
   made.push(dir);
   return dir;
 }
-afterEach(() => {
+async function openData(dir: string): Promise<DataStore> {
+  const store = await openSqliteStore(path.join(dir, "ensoul.db"));
+  stores.push(store);
+  return store;
+}
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-describe("fileDomainStore", () => {
-  it("replaces a domain in place and leaves no temporary file behind", () => {
-    const dir = path.join(tempDir(), "domains");
-    const store = fileDomainStore(dir);
-    store.put({ id: "travel", json: '{"name":"a"}' });
-    store.put({ id: "travel", json: '{"name":"b"}' });
-    store.put({ id: "blocks", json: "{}" });
-    expect(readdirSync(dir).sort()).toEqual(["blocks.json", "travel.json"]);
-    expect(store.all()).toEqual([
+describe("dataDomainStore", () => {
+  it("replaces a domain in place and lists domains by id", async () => {
+    const store = await dataDomainStore(await openData(tempDir()));
+    await store.put({ id: "travel", json: '{"name":"a"}' });
+    await store.put({ id: "travel", json: '{"name":"b"}' });
+    await store.put({ id: "blocks", json: "{}" });
+    expect(await store.all()).toEqual([
       { id: "blocks", json: "{}" },
       { id: "travel", json: '{"name":"b"}' },
     ]);
   });
 
-  it("lists only files named like a domain, and nothing for a missing directory", () => {
+  it("keeps domains across a restart", async () => {
     const dir = tempDir();
-    writeFileSync(path.join(dir, ".travel.abc.tmp"), "{}");
-    writeFileSync(path.join(dir, "notes.txt"), "");
-    writeFileSync(path.join(dir, "ok.json"), "{}");
-    expect(fileDomainStore(dir).all().map((d) => d.id)).toEqual(["ok"]);
-    expect(fileDomainStore(path.join(dir, "absent")).all()).toEqual([]);
+    const first = await openData(dir);
+    await (await dataDomainStore(first)).put({ id: "kept", json: '{"name":"k"}' });
+    await first.close();
+    expect(await (await dataDomainStore(await openData(dir))).all()).toEqual([{ id: "kept", json: '{"name":"k"}' }]);
   });
 
-  it("answers INTERNAL, not a crash, when the domain cannot be written", () => {
+  it("takes over an older sidecar's domain files once, keeping stored records and skipping strays", async () => {
     const dir = tempDir();
-    writeFileSync(path.join(dir, "file"), "");
-    const err = (() => {
-      try {
-        fileDomainStore(path.join(dir, "file")).put({ id: "x", json: "{}" });
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })();
-    expect(err).toBeInstanceOf(EnsoulError);
-    expect(err).toMatchObject({ code: "INTERNAL" });
+    const legacy = path.join(dir, "planner", "domains");
+    mkdirSync(legacy, { recursive: true });
+    writeFileSync(path.join(legacy, "old.json"), '{"name":"old"}');
+    writeFileSync(path.join(legacy, "newer.json"), '{"name":"from file"}');
+    writeFileSync(path.join(legacy, ".travel.abc.tmp"), "{}");
+    writeFileSync(path.join(legacy, "notes.txt"), "");
+    writeFileSync(path.join(legacy, "broken.json"), "{ not json");
+    const data = await openData(dir);
+    await (await dataDomainStore(data)).put({ id: "newer", json: '{"name":"stored"}' });
+    const store = await dataDomainStore(data, legacy);
+    expect(await store.all()).toEqual([
+      { id: "newer", json: '{"name":"stored"}' },
+      { id: "old", json: '{"name":"old"}' },
+    ]);
+    expect(await (await dataDomainStore(data, path.join(dir, "absent"))).all()).toHaveLength(2);
+  });
+
+  it("refuses a domain that is not a JSON object, storing nothing", async () => {
+    const store = await dataDomainStore(await openData(tempDir()));
+    await expect(store.put({ id: "x", json: "[1, 2]" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT", field: "domainPut.domainJson" });
+    expect(await store.all()).toEqual([]);
   });
 
   it("refuses ids that are not plain file names", () => {

@@ -2,13 +2,13 @@
  * What the planner service keeps between requests and restarts, behind two small interfaces so
  * the data service can take them over (server mode keeps both there, so any replica can serve a
  * reconnecting game):
- *   - `DomainStore`: JSON domains registered with DomainPut, by id (files under the data dir now);
+ *   - `DomainStore`: JSON domains registered with DomainPut, by id (in the data service);
  *   - `AgentStore`: each agent session's last state, plan and place in it (memory now).
  */
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { writeFileAtomicSync } from "../../lib/atomic-write.js";
 import { EnsoulError } from "../../lib/errors.js";
+import { parseJsonDocument, type Collection, type CollectionSpec, type DataStore } from "../data/index.js";
 import type { Value } from "./state.js";
 import type { WireSearchOptions } from "./wire.js";
 
@@ -29,38 +29,53 @@ export interface StoredDomain {
 }
 
 export interface DomainStore {
-  put(domain: StoredDomain): void;
-  all(): StoredDomain[];
+  put(domain: StoredDomain): Promise<void>;
+  /** Every stored domain, by id. */
+  all(): Promise<StoredDomain[]>;
 }
 
+/** The data service's collection of registered domains: one record per id, the document as is. */
+export const PLANNER_DOMAINS: CollectionSpec = {
+  name: "planner_domains",
+  // A domain arrives in one frame; the gateway's largest allowed frame bounds it.
+  maxDocumentBytes: 256 * 1024 * 1024,
+};
+
 /**
- * Domains as `<dir>/<id>.json`, each written atomically and synchronously (DomainPut answers
- * only once it is stored).
+ * Domains in the data service, so every replica sees each one. Domains an older sidecar kept
+ * as `<legacyDir>/<id>.json` files are taken over once (a stored record of that id wins).
  */
-export function fileDomainStore(dir: string): DomainStore {
+export async function dataDomainStore(data: DataStore, legacyDir?: string): Promise<DomainStore> {
+  const domains = await data.define<Record<string, unknown>>(PLANNER_DOMAINS);
+  if (legacyDir) await importDomainFiles(domains, legacyDir);
   return {
-    put({ id, json }) {
-      try {
-        mkdirSync(dir, { recursive: true });
-        writeFileAtomicSync(path.join(dir, `${id}.json`), json);
-      } catch (err) {
-        throw new EnsoulError("INTERNAL", `could not store domain ${id}: ${(err as Error).message}`, { cause: err });
-      }
+    async put({ id, json }) {
+      await domains.put({ id: checkDomainId(id, "domainPut.domainId"), doc: parseJsonDocument(json, "domainPut.domainJson") });
     },
-    all() {
-      let names: string[];
-      try {
-        names = readdirSync(dir);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-        throw err;
-      }
-      return names
-        .filter((n) => n.endsWith(".json") && DOMAIN_ID.test(n.slice(0, -5)))
-        .sort()
-        .map((n) => ({ id: n.slice(0, -5), json: readFileSync(path.join(dir, n), "utf8") }));
+    async all() {
+      return (await domains.find()).map((r) => ({ id: r.id, json: JSON.stringify(r.doc) }));
     },
   };
+}
+
+async function importDomainFiles(domains: Collection<Record<string, unknown>>, dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  for (const name of names.sort()) {
+    const id = name.slice(0, -5);
+    if (!name.endsWith(".json") || !DOMAIN_ID.test(id) || (await domains.get(id))) continue;
+    try {
+      await domains.insert({ id, doc: parseJsonDocument(readFileSync(path.join(dir, name), "utf8"), name) });
+    } catch (err) {
+      // A file that is not a JSON object was never loadable; it stays where it is, unimported.
+      if (!(err instanceof EnsoulError && err.code === "INVALID_ARGUMENT")) throw err;
+    }
+  }
 }
 
 /** What a reconnecting client needs to resume an agent: where it was, in wire form. */
