@@ -60,7 +60,7 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
   const adminToken = loadOrCreateAdminToken(config.dataDir);
   const methods = new MethodTable();
   // First: a master key that does not open the keystore stops start-up before anything else opens.
-  const security = await createSecurityService({ dataDir: config.dataDir, audit: logAudit(log) });
+  const security = await createSecurityService({ dataDir: config.dataDir, data, audit: logAudit(log) });
   closers.push(() => security.close());
   const assets = createAssetService({ dataDir: config.dataDir, maxFrameBytes: config.limits.maxFrameBytes, uploadIdleMs: config.limits.idleTimeoutMs });
   closers.push(() => assets.close());

@@ -3,15 +3,14 @@
  * encryption and versioned secrets with leases, every access recorded in the audit log.
  * Other code uses it only through `SecurityService`; app/ builds it with `createSecurityService`.
  */
-import path from "node:path";
 import type { Method } from "../../gateway/methods.js";
+import type { DataStore } from "../data/index.js";
 import { auditedSecrets, auditedTransit, type SecurityAuditSink } from "./audit.js";
 import { Keystore } from "./keystore.js";
 import { loadMasterKeys } from "./master-key.js";
 import { securityMethods } from "./rpc.js";
 import { createLocalSecrets, type SecretsEngine } from "./secrets.js";
-import { openSqliteSecurityStore, SECURITY_DB_FILE } from "./sqlite-store.js";
-import type { SecurityStore } from "./store.js";
+import { openDataSecurityStore } from "./data-store.js";
 import { createLocalTransit, type TransitEngine } from "./transit.js";
 
 export type { SecurityAuditEvent, SecurityAuditSink } from "./audit.js";
@@ -24,13 +23,14 @@ export { MASTER_KEY_ENV, PREVIOUS_MASTER_KEY_ENV } from "./master-key.js";
 export const SIDECAR_SUBJECT = "sidecar";
 
 export interface SecurityServiceOptions {
+  /** Embedded mode keeps the master key here (master.key). */
   dataDir: string;
+  /** Where keys and secrets are kept (the security service's own tables). */
+  data: DataStore;
   /** Where the audit entries go (app/ passes the auth service's audit log). */
   audit: SecurityAuditSink;
   /** For ENSOUL_MASTER_KEY (server mode); default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** Where keys and secrets are kept; default `security.db` in the data dir. */
-  store?: SecurityStore;
   now?: () => number;
 }
 
@@ -56,14 +56,8 @@ export interface SecurityService extends SecurityEngines {
  */
 export async function createSecurityService(options: SecurityServiceOptions): Promise<SecurityService> {
   const keys = loadMasterKeys(options.dataDir, options.env ?? process.env);
-  const store = options.store ?? openSqliteSecurityStore(path.join(options.dataDir, SECURITY_DB_FILE));
-  let keystore: Keystore;
-  try {
-    keystore = await Keystore.open(store, keys);
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
+  const store = await openDataSecurityStore(options.data);
+  const keystore = await Keystore.open(store, keys);
   const secrets = createLocalSecrets(store, keystore, options.now);
   const transit = createLocalTransit(keystore);
   const engines: SecurityEngines = {

@@ -13,8 +13,9 @@ import {
   NEXT_MASTER_KEY_FILE,
   PREVIOUS_MASTER_KEY_ENV,
 } from "./master-key.js";
-import { rejection } from "./security.testkit.js";
-import { openSqliteSecurityStore, SECURITY_DB_FILE } from "./sqlite-store.js";
+import { openEmbeddedData, rejection } from "./security.testkit.js";
+import { openDataSecurityStore } from "./data-store.js";
+import { sqliteFileFor } from "../data/index.js";
 
 let dir: string;
 beforeEach(() => {
@@ -23,14 +24,15 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const NO_ENV = {};
-const dbFile = (): string => path.join(dir, SECURITY_DB_FILE);
+const dbFile = (): string => sqliteFileFor(dir);
 
 async function withKeystore<T>(env: NodeJS.ProcessEnv, use: (keystore: Keystore) => Promise<T>): Promise<T> {
-  const store = openSqliteSecurityStore(dbFile());
+  const keys = loadMasterKeys(dir, env);
+  const data = await openEmbeddedData(dir);
   try {
-    return await use(await Keystore.open(store, loadMasterKeys(dir, env)));
+    return await use(await Keystore.open(await openDataSecurityStore(data), keys));
   } finally {
-    await store.close();
+    await data.close();
   }
 }
 
@@ -156,9 +158,9 @@ describe("keystore", () => {
     const key = await withKeystore(NO_ENV, (ks) => ks.latest("a", { create: true }));
     beginMasterKeyRotation(dir, NO_ENV);
     const keys = loadMasterKeys(dir, NO_ENV);
-    const store = openSqliteSecurityStore(dbFile());
-    await Keystore.open(store, { ...keys, settle: () => undefined }); // "crash" before settle
-    await store.close();
+    const data = await openEmbeddedData(dir);
+    await Keystore.open(await openDataSecurityStore(data), { ...keys, settle: () => undefined }); // "crash" before settle
+    await data.close();
     expect(existsSync(path.join(dir, NEXT_MASTER_KEY_FILE))).toBe(true);
     const again = await withKeystore(NO_ENV, (ks) => ks.latest("a"));
     expect(again.bytes).toEqual(key.bytes);

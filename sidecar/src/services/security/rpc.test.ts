@@ -7,8 +7,8 @@ import { EnsoulClient } from "../../lib/client.js";
 import { DEFAULT_LIMITS, loadConfig } from "../../lib/config.js";
 import { EnsoulError } from "../../lib/errors.js";
 import { createLogger } from "../../lib/logger.js";
-import { createSecurityService, type SecurityService } from "./index.js";
-import { RecordingAudit, rejection, tempDataDir } from "./security.testkit.js";
+import type { SecurityService } from "./index.js";
+import { RecordingAudit, rejection, startSecurity, tempDataDir } from "./security.testkit.js";
 
 describe("security over the running sidecar", () => {
   const data = tempDataDir();
@@ -94,7 +94,7 @@ describe("security roles and project scope", () => {
   const as = (name: string) => EnsoulClient.connect(url, { token: name });
 
   beforeAll(async () => {
-    service = await createSecurityService({ dataDir: data.dir, audit, env: {} });
+    service = await startSecurity(data.dir, audit);
     gateway = createGateway({ methods: new MethodTable(service.methods), auth: byName, limits: DEFAULT_LIMITS, log: createLogger("silent") });
     const address = await gateway.listen("127.0.0.1", 0);
     url = `ws://127.0.0.1:${address.port}/v1/ws`;

@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createSecurityService, MASTER_KEY_ENV, type SecurityService } from "./index.js";
-import { RecordingAudit, rejection, tempDataDir } from "./security.testkit.js";
-import { SECURITY_DB_FILE } from "./sqlite-store.js";
+import { MASTER_KEY_ENV, type SecurityService } from "./index.js";
+import { sqliteFileFor } from "../data/index.js";
+import { RecordingAudit, rejection, startSecurity, tempDataDir } from "./security.testkit.js";
 
 const PLAINTEXT = "s3cr3t-storage-password-6f1c";
 
@@ -14,7 +14,7 @@ let nowMs: number;
 const open: SecurityService[] = [];
 
 async function start(env: NodeJS.ProcessEnv = {}): Promise<SecurityService> {
-  const service = await createSecurityService({ dataDir: data.dir, audit, env, now: () => nowMs });
+  const service = await startSecurity(data.dir, audit, { env, now: () => nowMs });
   open.push(service);
   return service;
 }
@@ -43,7 +43,7 @@ describe("secrets", () => {
       const bytes = readFileSync(path.join(data.dir, file));
       expect(bytes.includes(PLAINTEXT), `${file} holds the plaintext`).toBe(false);
     }
-    expect(readdirSync(data.dir)).toContain(SECURITY_DB_FILE);
+    expect(readdirSync(data.dir)).toContain(path.basename(sqliteFileFor(data.dir)));
     const second = await start();
     const secret = await second.secretsFor("alice").get("studio/s3");
     expect(secret.data).toEqual({ accessKey: "AKIA-example", password: PLAINTEXT });
@@ -101,7 +101,7 @@ describe("secrets", () => {
     const revoked = await secrets.revoke(lease!.id);
     expect(revoked.revokedAtMs).toBe(nowMs);
     expect((await rejection(secrets.get("db/creds"))).message).toMatch(/revoked/);
-    const db = new Database(path.join(data.dir, SECURITY_DB_FILE), { readonly: true });
+    const db = new Database(sqliteFileFor(data.dir), { readonly: true });
     expect(db.prepare("SELECT sealed FROM security_secrets").get()).toEqual({ sealed: null });
     db.close();
     expect((await rejection(secrets.revoke("lease_nope"))).code).toBe("NOT_FOUND");
@@ -110,7 +110,7 @@ describe("secrets", () => {
   it("refuse a sealed version that was altered in the database", async () => {
     const service = await start();
     await service.secretsFor("alice").put("a", { v: PLAINTEXT });
-    const db = new Database(path.join(data.dir, SECURITY_DB_FILE));
+    const db = new Database(sqliteFileFor(data.dir));
     db.prepare("UPDATE security_secrets SET path = 'b'").run(); // moved to another path
     db.close();
     expect((await rejection(service.secretsFor("alice").get("b"))).code).toBe("FAILED_PRECONDITION");

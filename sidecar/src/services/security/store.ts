@@ -1,8 +1,8 @@
 /**
  * What the security service keeps, behind one small interface: wrapped data keys and sealed
  * secret versions. Nothing here is ever plaintext; the store sees only sealed bytes. The
- * embedded adapter is `sqlite-store.ts`; the data service's adapter takes its place by
- * implementing the same interface (one file).
+ * adapter is `data-store.ts`, over the data service (SQLite embedded, PostgreSQL in server mode);
+ * another backend (OpenBao's storage, say) implements the same interface in one file.
  */
 
 /** One version of a named data key, wrapped (sealed) by the master key. */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createSecurityService, type SecurityService } from "./index.js";
+import type { SecurityService } from "./index.js";
 import { beginMasterKeyRotation } from "./master-key.js";
-import { RecordingAudit, rejection, tempDataDir } from "./security.testkit.js";
+import { RecordingAudit, rejection, startSecurity, tempDataDir } from "./security.testkit.js";
 
 let data: ReturnType<typeof tempDataDir>;
 let audit: RecordingAudit;
@@ -9,14 +9,14 @@ let service: SecurityService;
 
 const restart = async (): Promise<void> => {
   await service.close();
-  service = await createSecurityService({ dataDir: data.dir, audit, env: {} });
+  service = await startSecurity(data.dir, audit);
 };
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString("utf8");
 
 beforeEach(async () => {
   data = tempDataDir();
   audit = new RecordingAudit();
-  service = await createSecurityService({ dataDir: data.dir, audit, env: {} });
+  service = await startSecurity(data.dir, audit);
 });
 afterEach(async () => {
   await service.close();
@@ -49,7 +49,7 @@ describe("transit", () => {
     const made = await service.transitFor("admin").encrypt("saves", Buffer.from("kept"));
     await service.close();
     beginMasterKeyRotation(data.dir, {});
-    service = await createSecurityService({ dataDir: data.dir, audit, env: {} });
+    service = await startSecurity(data.dir, audit);
     expect(text(await service.transitFor("admin").decrypt("saves", made.ciphertext))).toBe("kept");
     await restart();
     expect(text(await service.transitFor("admin").decrypt("saves", made.ciphertext))).toBe("kept");
