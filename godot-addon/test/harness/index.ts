@@ -8,3 +8,5 @@ export type { TestResult, TestSummary } from "./output.js";
 export type { RunSession } from "./session.js";
 export { buildPack, classCacheText, filesFromDir, projectGodotText, scanScriptHeader } from "./pack.js";
 export type { PackFile, PackOptions, ProjectSettings, ProjectSettingValue, ScriptHeader } from "./pack.js";
+export { startTestSidecar } from "./sidecar.js";
+export type { TestSidecar } from "./sidecar.js";

@@ -1,0 +1,612 @@
+@tool
+class_name EnsoulCharactersDock
+extends VBoxContainer
+## The "Characters" dock: describe a character, generate it with the sidecar (the text streams
+## in and the fields fill as they complete), preview its body in 3D, save it as an
+## [EnsoulCharacter] [code].tres[/code] with its [code].glb[/code]. Plain Control nodes only: the
+## editor plugin adds this scene as a dock, and games and tests can instance it as it is.
+
+## The sidecar's connection changed; [param text] is what the status line shows.
+signal status_changed(connected: bool, text: String)
+## A piece of the character's JSON text arrived.
+signal text_streamed(text: String)
+## A top-level field of the character was completed (streamed before the whole character).
+signal field_filled(field: String)
+## A generation ended with the character (also added to the history).
+signal character_generated(character: EnsoulCharacter)
+## The body of the current character was built and is shown in the preview.
+signal body_loaded(glb: PackedByteArray)
+## Something went wrong; [param message] is also shown in the dock.
+signal failed(message: String)
+## The character was saved: its [code].tres[/code] path (the [code].glb[/code] lies beside it).
+signal saved(path: String)
+
+## Project settings the dock reads (the editor plugin registers them).
+const SETTING_URL := "ensoul/sidecar/url"
+const SETTING_TOKEN := "ensoul/sidecar/token"
+const SETTING_COMMAND := "ensoul/sidecar/command"
+## Generators offered, as the protocol names them, with their labels.
+const GENERATORS: Array[Array] = [["procedural", "Procedural"], ["llm", "Model (llm)"]]
+## Seconds between latency pings while connected.
+const PING_INTERVAL_S := 5.0
+## How often to retry connecting after starting a sidecar, and for how long.
+const LAUNCH_RETRY_S := 1.0
+const LAUNCH_WAIT_S := 60.0
+## Where the history is kept between sessions.
+const HISTORY_PATH := "user://ensoul/characters_history.json"
+const HISTORY_LIMIT := 50
+
+const COLOR_OK := Color(0.45, 0.85, 0.5)
+const COLOR_WAIT := Color(0.95, 0.8, 0.35)
+const COLOR_BAD := Color(0.95, 0.45, 0.4)
+
+## The sidecar's WebSocket URL ("" reads [constant SETTING_URL]).
+@export var sidecar_url: String = ""
+## Bearer token ("" reads [constant SETTING_TOKEN]).
+@export var sidecar_token: String = ""
+## Command that starts a sidecar when none answers (empty reads [constant SETTING_COMMAND]).
+@export var sidecar_command: PackedStringArray = PackedStringArray()
+## Connect when the dock enters the tree.
+@export var connect_on_ready: bool = true
+
+## The client the dock talks through (a child of the dock).
+var client: EnsoulClient
+## The character being generated or shown; null before the first generation.
+var character: EnsoulCharacter = null
+## The current character's body, or empty until it is built.
+var body_glb: PackedByteArray = PackedByteArray()
+## Every character generated (newest first): {"prompt", "seed", "generator", "json", "at"}.
+var history: Array[Dictionary] = []
+## The last measured round trip to the sidecar in ms (-1 before the first).
+var latency_ms: float = -1.0
+
+var _launcher: EnsoulSidecarLauncher
+var _generation: EnsoulRequest = null
+var _incoming: EnsoulCharacter = null  # the character the current generation fills
+var _streamed_text: String = ""
+var _field_items: Dictionary = {}  # field name → TreeItem
+var _ping_left_s: float = PING_INTERVAL_S
+var _launch_wait_left_s: float = 0.0
+var _launch_retry_left_s: float = 0.0
+
+@onready var _status_dot: Panel = %StatusDot
+@onready var _status_label: Label = %StatusLabel
+@onready var _retry_button: Button = %RetryButton
+@onready var _start_button: Button = %StartButton
+@onready var _prompt_edit: TextEdit = %PromptEdit
+@onready var _seed_spin: SpinBox = %SeedSpin
+@onready var _random_seed_button: Button = %RandomSeedButton
+@onready var _generator_option: OptionButton = %GeneratorOption
+@onready var _generate_button: Button = %GenerateButton
+@onready var _cancel_button: Button = %CancelButton
+@onready var _history_list: ItemList = %HistoryList
+@onready var _fields_tree: Tree = %FieldsTree
+@onready var _stream_text: TextEdit = %StreamText
+@onready var _preview: EnsoulBodyPreview = %Preview
+@onready var _folder_edit: LineEdit = %FolderEdit
+@onready var _browse_button: Button = %BrowseButton
+@onready var _save_button: Button = %SaveButton
+@onready var _message_label: Label = %MessageLabel
+@onready var _log_panel: Control = %LogPanel
+@onready var _log_text: TextEdit = %LogText
+
+
+func _ready() -> void:
+	if _is_edited_scene():
+		return  # opened in the editor for editing: show the layout, talk to nobody
+	for entry in GENERATORS:
+		_generator_option.add_item(entry[1])
+	_folder_edit.text = "res://characters" if Engine.is_editor_hint() else "user://characters"
+	_setup_fields_tree()
+	client = EnsoulClient.new()
+	client.name = "Client"
+	client.url = _setting(sidecar_url, SETTING_URL, "ws://127.0.0.1:7317/v1/ws")
+	client.token = _setting(sidecar_token, SETTING_TOKEN, "")
+	client.connected.connect(_on_connected)
+	client.disconnected.connect(_on_disconnected)
+	add_child(client)
+	_launcher = EnsoulSidecarLauncher.new()
+	_launcher.name = "Launcher"
+	var command: PackedStringArray = sidecar_command if not sidecar_command.is_empty() else ProjectSettings.get_setting(SETTING_COMMAND, _launcher.command)
+	_launcher.command = command
+	_launcher.log_received.connect(_on_launcher_log)
+	_launcher.token_found.connect(func(token: String) -> void: client.token = token)
+	_launcher.stopped.connect(_on_launcher_stopped)
+	add_child(_launcher)
+	_retry_button.pressed.connect(connect_to_sidecar)
+	_start_button.pressed.connect(start_sidecar)
+	_random_seed_button.pressed.connect(func() -> void: _seed_spin.value = randi())
+	_generate_button.pressed.connect(generate)
+	_cancel_button.pressed.connect(cancel)
+	_browse_button.pressed.connect(_browse_folder)
+	_save_button.pressed.connect(func() -> void: save_character())
+	_history_list.item_selected.connect(_on_history_selected)
+	_load_history()
+	_set_status(false, "Sidecar: not connected", COLOR_WAIT)
+	if connect_on_ready:
+		connect_to_sidecar()
+
+
+func _process(delta: float) -> void:
+	if client == null:
+		return
+	if client.state == EnsoulClient.State.OPEN:
+		_ping_left_s -= delta
+		if _ping_left_s <= 0.0:
+			_ping_left_s = PING_INTERVAL_S
+			_measure_latency()
+	elif _launch_wait_left_s > 0.0 and client.state == EnsoulClient.State.DISCONNECTED:
+		_launch_wait_left_s -= delta
+		_launch_retry_left_s -= delta
+		if _launch_retry_left_s <= 0.0:
+			_launch_retry_left_s = LAUNCH_RETRY_S
+			_try_connect(false)
+
+
+## Connects to the sidecar at the configured URL; when none answers, offers to start one.
+func connect_to_sidecar() -> void:
+	_launch_wait_left_s = 0.0
+	await _try_connect(true)
+
+
+## Starts a sidecar with the configured command and connects once it answers.
+func start_sidecar() -> void:
+	_log_panel.visible = true
+	if _launcher.launch() != OK:
+		return
+	_start_button.disabled = true
+	_set_status(false, "Sidecar: starting…", COLOR_WAIT)
+	_launch_wait_left_s = LAUNCH_WAIT_S
+	_launch_retry_left_s = LAUNCH_RETRY_S
+
+
+## Generates a character from the prompt, seed and generator in the dock. The text streams into
+## the view, each field fills as it completes, then the body is built and previewed.
+func generate() -> void:
+	if client.state != EnsoulClient.State.OPEN:
+		_show_message("Not connected to the sidecar: connect or start one first.", true)
+		return
+	cancel()
+	var request := EnsoulV1.GenerateRequest.new()
+	request.prompt = _prompt_edit.text.strip_edges()
+	request.seed = int(_seed_spin.value)
+	request.generator = GENERATORS[_generator_option.selected][0]
+	# The view keeps the previous character until the first frame arrives: a request the
+	# sidecar refuses leaves it as it was.
+	_incoming = EnsoulCharacter.new()
+	_incoming.prompt = request.prompt
+	_incoming.seed = request.seed
+	_incoming.generator = request.generator
+	_set_busy(true)
+	_show_message("Generating…", false)
+	var generation := client.send_request(&"generate_request", request, true)
+	_generation = generation
+	generation.frame_received.connect(_on_generate_frame.bind(generation))
+	var result: EnsoulResult = generation.result if generation.is_done() else await generation.finished
+	if _generation != generation:
+		return  # cancelled or replaced by a newer generation
+	_generation = null
+	_set_busy(false)
+	if not result.ok:
+		_fail("Generation failed: %s (%s)" % [result.message, result.error_name()])
+		return
+	_show_message("Generated %s. Building the body…" % character.name, false)
+	_remember(character)
+	character_generated.emit(character)
+	await build_body()
+
+
+## Stops the generation in progress, if any.
+func cancel() -> void:
+	if _generation == null:
+		return
+	var generation := _generation
+	_generation = null
+	generation.cancel()
+	_set_busy(false)
+	_show_message("Cancelled.", false)
+
+
+## Asks the sidecar's body service for the current character's body and shows it.
+func build_body() -> void:
+	if character == null:
+		return
+	var request := EnsoulV1.BodyBuild.new()
+	request.character_json = character.to_json()
+	request.include_bytes = true
+	var shown := character
+	var result := await client.call_method(&"body_build", request, 60.0)
+	if shown != character:
+		return  # a newer character replaced it meanwhile
+	if not result.ok:
+		_fail("Body failed: %s (%s)" % [result.message, result.error_name()])
+		return
+	var glb := result.envelope.body_built.glb
+	var err := _preview.show_glb(glb)
+	if err != OK:
+		_fail("The body could not be loaded: %s" % error_string(err))
+		return
+	body_glb = glb
+	_save_button.disabled = false
+	_show_message("%s is ready: save to keep the character and the body." % character.name, false)
+	body_loaded.emit(glb)
+
+
+## Saves the current character under [param folder] (default: the folder field) as
+## [code]<name>.tres[/code] with [code]<name>.glb[/code] beside it. Returns the .tres path, or ""
+## after showing why not. Each file is written beside its final name and then renamed into
+## place, so a failed save never leaves half a file behind.
+func save_character(folder: String = "") -> String:
+	if character == null:
+		_fail("Nothing to save yet: generate a character first.")
+		return ""
+	var dir := (folder if folder != "" else _folder_edit.text).strip_edges().trim_suffix("/")
+	if dir == "":
+		_fail("Choose a folder to save into.")
+		return ""
+	var made := DirAccess.make_dir_recursive_absolute(dir)
+	if made != OK:
+		_fail("Cannot create %s: %s" % [dir, error_string(made)])
+		return ""
+	var base := dir.path_join(_file_stem(character.name))
+	if not body_glb.is_empty():
+		var glb_err := _write_atomically(base + ".glb", body_glb)
+		if glb_err != OK:
+			_fail("Cannot write %s.glb: %s" % [base, error_string(glb_err)])
+			return ""
+		character.body_path = base + ".glb"
+	var tmp := base + ".tmp.tres"
+	var err := ResourceSaver.save(character, tmp)
+	if err == OK:
+		err = DirAccess.rename_absolute(tmp, base + ".tres")
+	if err != OK:
+		DirAccess.remove_absolute(tmp)
+		_fail("Cannot save %s.tres: %s" % [base, error_string(err)])
+		return ""
+	character.take_over_path(base + ".tres")
+	_show_message("Saved %s.tres" % base, false)
+	saved.emit(base + ".tres")
+	return base + ".tres"
+
+
+## The text each field's row shows: the value column, then child rows for list entries.
+static func describe_field(source: EnsoulCharacter, field: String) -> PackedStringArray:
+	match field:
+		"schemaVersion": return [str(source.schema_version)]
+		"name": return [source.name]
+		"pronouns": return [source.pronouns]
+		"species": return [source.species]
+		"role": return [source.role]
+		"level": return [str(source.level)]
+		"age": return [str(source.age)]
+		"attributes":
+			var scores: Array[String] = []
+			for attribute in EnsoulCharacter.ATTRIBUTES:
+				scores.append("%s %d" % [attribute.substr(0, 3).to_upper(), source.get(attribute)])
+			return [" ".join(scores)]
+		"skills":
+			var rows := PackedStringArray([_count(source.skills.size(), "skill")])
+			for skill in source.skills:
+				rows.append("%s (rank %d): %s" % [skill.get("name"), skill.get("rank", 0), skill.get("description")])
+			return rows
+		"abilities":
+			var rows := PackedStringArray([_count(source.abilities.size(), "ability")])
+			for ability in source.abilities:
+				rows.append("%s: %s" % [ability.get("name"), ability.get("description")])
+			return rows
+		"personality":
+			return [", ".join(source.traits), "Ideals: " + "; ".join(source.ideals), "Bonds: " + "; ".join(source.bonds), "Flaws: " + "; ".join(source.flaws)]
+		"backstory":
+			var rows := PackedStringArray([source.backstory[0] if not source.backstory.is_empty() else ""])
+			rows.append_array(source.backstory.slice(1))
+			return rows
+		"goals":
+			var rows := PackedStringArray([_count(source.goals.size(), "goal")])
+			for goal in source.goals:
+				rows.append("[%d] %s" % [goal.get("priority", 0), goal.get("description")])
+			return rows
+		"dialogue":
+			var rows := PackedStringArray(["\"%s\"" % source.greeting, "Farewell: \"%s\"" % source.farewell])
+			for line in source.voice_lines:
+				rows.append("\"%s\"" % line)
+			return rows
+		"behaviour":
+			var rows := PackedStringArray([_count(source.routine.size(), "routine step") + ", " + _count(source.reactions.size(), "reaction")])
+			for step in source.routine:
+				rows.append("%s %s" % [step.get("time"), step.get("description")])
+			for reaction in source.reactions:
+				rows.append("on %s: %s" % [reaction.get("trigger"), reaction.get("description")])
+			return rows
+		"appearance":
+			return ["%.2f m, %s" % [source.height_m, source.build], "skin %s, hair %s, eyes %s" % [EnsoulCharacter._hex(source.skin_color), EnsoulCharacter._hex(source.hair_color), EnsoulCharacter._hex(source.eye_color)]]
+		"equipment":
+			var rows := PackedStringArray([_count(source.equipment.size(), "item")])
+			for item in source.equipment:
+				rows.append("%s (%s)" % [item.get("name"), item.get("slot")])
+			return rows
+	return []
+
+
+## The text the fields view shows for [param field] now ("" while it has not arrived).
+func shown_field(field: String) -> String:
+	var item: TreeItem = _field_items.get(field)
+	return item.get_text(1) if item != null else ""
+
+
+## The character JSON text streamed so far in this generation.
+func streamed_text() -> String:
+	return _streamed_text
+
+
+func _on_generate_frame(envelope: EnsoulV1.Envelope, generation: EnsoulRequest) -> void:
+	if generation != _generation:
+		return
+	if character != _incoming:
+		_show_incoming()
+	if envelope.body == &"generate_delta":
+		var delta := envelope.generate_delta
+		if delta.text != "":
+			_streamed_text += delta.text
+			_show_text_end(_stream_text, _streamed_text)
+			text_streamed.emit(delta.text)
+		if delta.field != "":
+			var value: Variant = JSON.parse_string(delta.field_json)
+			if character.apply_field(delta.field, value):
+				_fill_field(delta.field)
+				field_filled.emit(delta.field)
+	elif envelope.body == &"generate_done":
+		var done := envelope.generate_done
+		var finished := EnsoulCharacter.from_generate_done(done)
+		if finished == null:
+			_fail("The sidecar sent a character that is not JSON: %s" % EnsoulCharacter.last_error())
+			return
+		finished.prompt = character.prompt
+		finished.seed = character.seed
+		character = finished
+		_incoming = finished
+		for field in EnsoulCharacter.FIELDS:
+			_fill_field(field)
+
+
+## Clears the view for the character that has started to stream in.
+func _show_incoming() -> void:
+	character = _incoming
+	body_glb = PackedByteArray()
+	_preview.clear()
+	_streamed_text = ""
+	_stream_text.text = ""
+	_setup_fields_tree()
+	_save_button.disabled = true
+
+
+func _setup_fields_tree() -> void:
+	_fields_tree.clear()
+	_field_items.clear()
+	_fields_tree.columns = 2
+	_fields_tree.hide_root = true
+	_fields_tree.set_column_expand(0, false)
+	_fields_tree.set_column_custom_minimum_width(0, 110)
+	var root := _fields_tree.create_item()
+	for field in EnsoulCharacter.FIELDS:
+		if field == "schemaVersion":
+			continue
+		var item := _fields_tree.create_item(root)
+		item.set_text(0, field.capitalize())
+		item.set_text(1, "…")
+		item.set_custom_color(0, COLOR_WAIT.darkened(0.2))
+		item.collapsed = true
+		_field_items[field] = item
+
+
+func _fill_field(field: String) -> void:
+	var item: TreeItem = _field_items.get(field)
+	if item == null:
+		return
+	var rows := describe_field(character, field)
+	for child in item.get_children():
+		child.free()
+	item.set_text(1, rows[0] if not rows.is_empty() else "")
+	item.set_tooltip_text(1, "\n".join(rows))
+	item.clear_custom_color(0)
+	for row in rows.slice(1):
+		_fields_tree.create_item(item).set_text(1, row)
+
+
+func _try_connect(offer_launch: bool) -> void:
+	if client.state != EnsoulClient.State.DISCONNECTED:
+		return
+	_set_status(false, "Sidecar: connecting to %s…" % client.url, COLOR_WAIT)
+	var opened := await client.open()
+	if opened.ok:
+		return
+	if _launch_wait_left_s > 0.0:
+		return  # a started sidecar may still be booting: _process retries
+	var launch_note := "" if EnsoulSidecarLauncher.can_launch() else " (%s)" % EnsoulSidecarLauncher.why_not()
+	_set_status(false, "Sidecar: none answers at %s (%s)%s" % [client.url, opened.message, launch_note], COLOR_BAD)
+	_start_button.visible = offer_launch or _start_button.visible
+	_start_button.disabled = not EnsoulSidecarLauncher.can_launch()
+	_start_button.tooltip_text = EnsoulSidecarLauncher.why_not() if _start_button.disabled else "Run: %s" % " ".join(_launcher.command)
+
+
+func _on_connected(welcome: EnsoulV1.Welcome) -> void:
+	_launch_wait_left_s = 0.0
+	_start_button.visible = false
+	_set_status(true, "Sidecar: connected · version %s" % welcome.server_version, COLOR_OK)
+	_measure_latency()
+
+
+func _on_disconnected(code: int, reason: String) -> void:
+	var why := reason if reason != "" else "code %d" % code
+	_set_status(false, "Sidecar: disconnected (%s)" % why, COLOR_BAD)
+	if _generation != null:
+		_generation = null
+		_set_busy(false)
+
+
+func _measure_latency() -> void:
+	var started_us := Time.get_ticks_usec()
+	var pong := await client.ping()
+	if not pong.ok or client.welcome == null:
+		return
+	latency_ms = (Time.get_ticks_usec() - started_us) / 1000.0
+	_set_status(true, "Sidecar: connected · version %s · %.0f ms" % [client.welcome.server_version, latency_ms], COLOR_OK)
+
+
+func _on_launcher_log(text: String) -> void:
+	_show_text_end(_log_text, _log_text.text + text)
+
+
+func _on_launcher_stopped(message: String) -> void:
+	_launch_wait_left_s = 0.0
+	_start_button.disabled = not EnsoulSidecarLauncher.can_launch()
+	_log_panel.visible = true
+	_log_text.text += "[%s]\n" % message
+	if client.state != EnsoulClient.State.OPEN:
+		_set_status(false, "Sidecar: %s" % message, COLOR_BAD)
+
+
+func _browse_folder() -> void:
+	var dialog := FileDialog.new()
+	dialog.file_mode = FileDialog.FILE_MODE_OPEN_DIR
+	dialog.access = FileDialog.ACCESS_USERDATA if _folder_edit.text.begins_with("user://") else FileDialog.ACCESS_RESOURCES
+	dialog.title = "Save characters into"
+	dialog.dir_selected.connect(func(dir: String) -> void: _folder_edit.text = dir)
+	dialog.visibility_changed.connect(func() -> void:
+		if not dialog.visible:
+			dialog.queue_free())
+	add_child(dialog)
+	dialog.popup_centered_ratio(0.6)
+
+
+func _on_history_selected(index: int) -> void:
+	cancel()
+	var entry := history[index]
+	var chosen := EnsoulCharacter.from_json(entry["json"])
+	if chosen == null:
+		_fail("History entry %d is damaged: %s" % [index, EnsoulCharacter.last_error()])
+		return
+	chosen.prompt = entry["prompt"]
+	chosen.seed = int(entry["seed"])
+	chosen.generator = entry["generator"]
+	character = chosen
+	_prompt_edit.text = chosen.prompt
+	_seed_spin.value = chosen.seed
+	_streamed_text = entry["json"]
+	_stream_text.text = _streamed_text
+	_setup_fields_tree()
+	for field in EnsoulCharacter.FIELDS:
+		_fill_field(field)
+	body_glb = PackedByteArray()
+	_preview.clear()
+	_save_button.disabled = true
+	if client.state == EnsoulClient.State.OPEN:
+		await build_body()
+
+
+func _remember(generated: EnsoulCharacter) -> void:
+	var json := generated.to_json()
+	# The same request again gives the same character: keep one entry, moved to the top.
+	history.assign(history.filter(func(entry: Dictionary) -> bool: return entry["json"] != json))
+	history.push_front({
+		"prompt": generated.prompt, "seed": generated.seed, "generator": generated.generator,
+		"json": json, "at": Time.get_datetime_string_from_system(),
+	})
+	history.resize(mini(history.size(), HISTORY_LIMIT))
+	_show_history()
+	DirAccess.make_dir_recursive_absolute(HISTORY_PATH.get_base_dir())
+	_write_atomically(HISTORY_PATH, JSON.stringify(history, "\t").to_utf8_buffer())
+
+
+func _load_history() -> void:
+	var loaded: Variant = JSON.parse_string(FileAccess.get_file_as_string(HISTORY_PATH)) if FileAccess.file_exists(HISTORY_PATH) else null
+	history.clear()
+	if loaded is Array:
+		for entry: Variant in loaded:
+			if entry is Dictionary and entry.has_all(["prompt", "seed", "generator", "json"]):
+				history.append(entry)
+	_show_history()
+
+
+func _show_history() -> void:
+	_history_list.clear()
+	for entry in history:
+		var parsed: Variant = JSON.parse_string(entry["json"])
+		var title: String = parsed.get("name", "?") if parsed is Dictionary else "?"
+		var index := _history_list.add_item(title)
+		_history_list.set_item_tooltip(index, "%s\nseed %d · %s" % [entry["prompt"], int(entry["seed"]), entry["generator"]])
+
+
+func _set_status(connected: bool, text: String, color: Color) -> void:
+	_status_label.text = text
+	_status_label.tooltip_text = text
+	var dot := StyleBoxFlat.new()
+	dot.bg_color = color
+	dot.set_corner_radius_all(6)
+	_status_dot.add_theme_stylebox_override("panel", dot)
+	_retry_button.visible = not connected
+	_generate_button.disabled = not connected or _generation != null
+	status_changed.emit(connected, text)
+
+
+func _set_busy(busy: bool) -> void:
+	_generate_button.disabled = busy or client.state != EnsoulClient.State.OPEN
+	_cancel_button.disabled = not busy
+
+
+## Sets [param view]'s text and scrolls to its end (wrapped lines included).
+static func _show_text_end(view: TextEdit, text: String) -> void:
+	view.text = text
+	var last := view.get_line_count() - 1
+	view.set_caret_line(last)
+	view.set_caret_column(view.get_line(last).length())
+	view.adjust_viewport_to_caret()
+
+
+func _show_message(text: String, is_error: bool) -> void:
+	_message_label.text = text
+	_message_label.add_theme_color_override("font_color", COLOR_BAD if is_error else Color(0.8, 0.82, 0.86))
+
+
+func _fail(message: String) -> void:
+	_show_message(message, true)
+	failed.emit(message)
+
+
+## True when this scene is open in the editor as the scene being edited (not running as a dock).
+func _is_edited_scene() -> bool:
+	if not Engine.is_editor_hint():
+		return false
+	var edited: Variant = get_tree().get("edited_scene_root")
+	return edited is Node and (edited == self or (edited as Node).is_ancestor_of(self))
+
+
+## A file name from a character's name: lower case letters, digits and underscores.
+static func _file_stem(text: String) -> String:
+	var stem := RegEx.create_from_string("[^a-z0-9]+").sub(text.to_lower(), "_", true).strip_edges().trim_prefix("_").trim_suffix("_")
+	return stem if stem != "" else "character"
+
+
+static func _count(n: int, noun: String) -> String:
+	return "%d %s" % [n, noun if n == 1 else (noun.trim_suffix("y") + "ies" if noun.ends_with("y") else noun + "s")]
+
+
+## Writes [param bytes] to [param path] through a temporary file renamed into place.
+static func _write_atomically(path: String, bytes: PackedByteArray) -> Error:
+	var tmp := path + ".tmp"
+	var file := FileAccess.open(tmp, FileAccess.WRITE)
+	if file == null:
+		return FileAccess.get_open_error()
+	file.store_buffer(bytes)
+	var err := file.get_error()
+	file.close()
+	if err == OK:
+		err = DirAccess.rename_absolute(tmp, path)
+	if err != OK:
+		DirAccess.remove_absolute(tmp)
+	return err
+
+
+static func _setting(value: String, setting: String, fallback: String) -> String:
+	if value != "":
+		return value
+	return str(ProjectSettings.get_setting(setting, fallback))
