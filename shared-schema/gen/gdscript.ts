@@ -297,9 +297,9 @@ class MessageWriter {
 
   private readValue(kind: FieldKind, indent: number, target: (expr: string) => string): void {
     if (kind.kind === "message") {
-      this.emit(indent, `var sub := ${kind.className}.new()`);
-      this.emit(indent, "r.message(sub)");
-      this.emit(indent, target("sub"));
+      this.emit(indent, `var _sub := ${kind.className}.new()`);
+      this.emit(indent, "r.message(_sub)");
+      this.emit(indent, target("_sub"));
     } else {
       this.emit(indent, target((ruleOf(kind) as ScalarRule).read));
     }
@@ -308,9 +308,10 @@ class MessageWriter {
   private writeDecoder(): void {
     this.emit(1, "func _read(r: _Reader, end: int) -> void:");
     this.emit(2, "while r.pos < end and not r.failed:");
-    this.emit(3, "var key := r.varint()");
-    this.emit(3, "var wire := key & 7");
-    this.emit(3, "match key >> 3:");
+    // Locals start with "_" so that no field (a member) can share their name.
+    this.emit(3, "var _tag := r.varint()");
+    this.emit(3, "var _wire := _tag & 7");
+    this.emit(3, "match _tag >> 3:");
     for (const field of this.type.fieldsArray) {
       const kind = fieldKind(field, this.pkg);
       const name = memberName(field.name);
@@ -318,8 +319,8 @@ class MessageWriter {
       if (field.map) {
         const keyKind = fieldKind(field, this.pkg, mapKeyType(field));
         const keyRule = ruleOf(keyKind) as ScalarRule;
-        this.emit(5, "if wire != 2:");
-        this.emit(6, "r.skip(wire)");
+        this.emit(5, "if _wire != 2:");
+        this.emit(6, "r.skip(_wire)");
         this.emit(6, "continue");
         this.emit(5, "var entry_end := r.length_end()");
         this.emit(5, `var entry_key = ${keyRule.defaultValue}`);
@@ -346,30 +347,30 @@ class MessageWriter {
       const wire = rule ? rule.wire : 2;
       if (field.repeated) {
         if (rule && rule.packable) {
-          this.emit(5, "if wire == 2:");
+          this.emit(5, "if _wire == 2:");
           this.emit(6, "var packed_end := r.length_end()");
           this.emit(6, "while r.pos < packed_end and not r.failed:");
           this.emit(7, `${name}.append(${rule.read})`);
           this.emit(6, "r.check_end(packed_end)");
-          this.emit(5, `elif wire == ${wire}:`);
+          this.emit(5, `elif _wire == ${wire}:`);
           this.emit(6, `${name}.append(${rule.read})`);
           this.emit(5, "else:");
-          this.emit(6, "r.skip(wire)");
+          this.emit(6, "r.skip(_wire)");
           continue;
         }
-        this.emit(5, `if wire != ${wire}:`);
-        this.emit(6, "r.skip(wire)");
+        this.emit(5, `if _wire != ${wire}:`);
+        this.emit(6, "r.skip(_wire)");
         this.emit(6, "continue");
         this.readValue(kind, 5, (expr) => `${name}.append(${expr})`);
         continue;
       }
-      this.emit(5, `if wire != ${wire}:`);
-      this.emit(6, "r.skip(wire)");
+      this.emit(5, `if _wire != ${wire}:`);
+      this.emit(6, "r.skip(_wire)");
       this.emit(6, "continue");
       this.readValue(kind, 5, (expr) => `${name} = ${expr}`);
     }
     this.emit(4, "_:");
-    this.emit(5, "r.skip(wire)");
+    this.emit(5, "r.skip(_wire)");
     this.emit(2, "if r.pos > end:");
     this.emit(3, `r.fail("a field overruns its ${this.type.name} message")`);
   }

@@ -253,38 +253,38 @@ class Inner extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					label = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					delta = r.zigzag32()
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					word = r.text()
 				4:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					number = r.varint()
 				5:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := Inner.new()
-					r.message(sub)
-					child = sub
+					var _sub := Inner.new()
+					r.message(_sub)
+					child = _sub
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its Inner message")
 
@@ -388,91 +388,91 @@ class Scalars extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					i32 = r.int32()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					i64 = r.varint()
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					u32 = (r.varint() & 0xFFFFFFFF)
 				4:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					u64 = r.varint()
 				5:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					s32 = r.zigzag32()
 				6:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					s64 = r.zigzag64()
 				7:
-					if wire != 5:
-						r.skip(wire)
+					if _wire != 5:
+						r.skip(_wire)
 						continue
 					f32 = r.fixed32()
 				8:
-					if wire != 1:
-						r.skip(wire)
+					if _wire != 1:
+						r.skip(_wire)
 						continue
 					f64 = r.fixed64()
 				9:
-					if wire != 5:
-						r.skip(wire)
+					if _wire != 5:
+						r.skip(_wire)
 						continue
 					sf32 = r.sfixed32()
 				10:
-					if wire != 1:
-						r.skip(wire)
+					if _wire != 1:
+						r.skip(_wire)
 						continue
 					sf64 = r.fixed64()
 				11:
-					if wire != 5:
-						r.skip(wire)
+					if _wire != 5:
+						r.skip(_wire)
 						continue
 					fl = r.float32()
 				12:
-					if wire != 1:
-						r.skip(wire)
+					if _wire != 1:
+						r.skip(_wire)
 						continue
 					db = r.float64()
 				13:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					flag = (r.varint() != 0)
 				14:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					text = r.text()
 				15:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					blob = r.blob()
 				16:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					mood = (r.int32() as Mood)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its Scalars message")
 
@@ -665,96 +665,96 @@ class Sample extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := Scalars.new()
-					r.message(sub)
-					scalars = sub
+					var _sub := Scalars.new()
+					r.message(_sub)
+					scalars = _sub
 				2:
-					if wire == 2:
+					if _wire == 2:
 						var packed_end := r.length_end()
 						while r.pos < packed_end and not r.failed:
 							packed_i32.append(r.int32())
 						r.check_end(packed_end)
-					elif wire == 0:
+					elif _wire == 0:
 						packed_i32.append(r.int32())
 					else:
-						r.skip(wire)
+						r.skip(_wire)
 				3:
-					if wire == 2:
+					if _wire == 2:
 						var packed_end := r.length_end()
 						while r.pos < packed_end and not r.failed:
 							packed_s64.append(r.zigzag64())
 						r.check_end(packed_end)
-					elif wire == 0:
+					elif _wire == 0:
 						packed_s64.append(r.zigzag64())
 					else:
-						r.skip(wire)
+						r.skip(_wire)
 				4:
-					if wire == 2:
+					if _wire == 2:
 						var packed_end := r.length_end()
 						while r.pos < packed_end and not r.failed:
 							packed_db.append(r.float64())
 						r.check_end(packed_end)
-					elif wire == 1:
+					elif _wire == 1:
 						packed_db.append(r.float64())
 					else:
-						r.skip(wire)
+						r.skip(_wire)
 				5:
-					if wire == 2:
+					if _wire == 2:
 						var packed_end := r.length_end()
 						while r.pos < packed_end and not r.failed:
 							packed_f32.append(r.fixed32())
 						r.check_end(packed_end)
-					elif wire == 5:
+					elif _wire == 5:
 						packed_f32.append(r.fixed32())
 					else:
-						r.skip(wire)
+						r.skip(_wire)
 				6:
-					if wire == 2:
+					if _wire == 2:
 						var packed_end := r.length_end()
 						while r.pos < packed_end and not r.failed:
 							packed_flags.append((r.varint() != 0))
 						r.check_end(packed_end)
-					elif wire == 0:
+					elif _wire == 0:
 						packed_flags.append((r.varint() != 0))
 					else:
-						r.skip(wire)
+						r.skip(_wire)
 				7:
-					if wire == 2:
+					if _wire == 2:
 						var packed_end := r.length_end()
 						while r.pos < packed_end and not r.failed:
 							moods.append((r.int32() as Mood))
 						r.check_end(packed_end)
-					elif wire == 0:
+					elif _wire == 0:
 						moods.append((r.int32() as Mood))
 					else:
-						r.skip(wire)
+						r.skip(_wire)
 				8:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					names.append(r.text())
 				9:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					blobs.append(r.blob())
 				10:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := Inner.new()
-					r.message(sub)
-					inners.append(sub)
+					var _sub := Inner.new()
+					r.message(_sub)
+					inners.append(_sub)
 				11:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					var entry_end := r.length_end()
 					var entry_key = ""
@@ -770,8 +770,8 @@ class Sample extends RefCounted:
 					r.check_end(entry_end)
 					counts[entry_key] = entry_value
 				12:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					var entry_end := r.length_end()
 					var entry_key = 0
@@ -787,8 +787,8 @@ class Sample extends RefCounted:
 					r.check_end(entry_end)
 					by_id[entry_key] = entry_value
 				13:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					var entry_end := r.length_end()
 					var entry_key = ""
@@ -804,41 +804,41 @@ class Sample extends RefCounted:
 					r.check_end(entry_end)
 					tags[entry_key] = entry_value
 				14:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := Inner.new()
-					r.message(sub)
-					inner = sub
+					var _sub := Inner.new()
+					r.message(_sub)
+					inner = _sub
 				15:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					maybe = r.int32()
 				16:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					pick_text = r.text()
 				17:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := Inner.new()
-					r.message(sub)
-					pick_inner = sub
+					var _sub := Inner.new()
+					r.message(_sub)
+					pick_inner = _sub
 				18:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					pick_mood = (r.int32() as Mood)
 				19:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					pick_u64 = r.varint()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its Sample message")
 

@@ -262,46 +262,46 @@ class AssetInfo extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					asset_id = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					name = r.text()
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					content_type = r.text()
 				4:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					size_bytes = r.varint()
 				5:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					project = r.text()
 				6:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					chunks = (r.varint() & 0xFFFFFFFF)
 				7:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					created_at_ms = r.varint()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AssetInfo message")
 
@@ -363,31 +363,31 @@ class AssetPutBegin extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					name = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					content_type = r.text()
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					size_bytes = r.varint()
 				4:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					project = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AssetPutBegin message")
 
@@ -434,21 +434,21 @@ class AssetUpload extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					upload_id = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					max_chunk_bytes = (r.varint() & 0xFFFFFFFF)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AssetUpload message")
 
@@ -495,26 +495,26 @@ class AssetPutChunk extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					upload_id = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					offset = r.varint()
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					data = r.blob()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AssetPutChunk message")
 
@@ -558,21 +558,21 @@ class AssetPutAck extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					upload_id = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					received_bytes = r.varint()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AssetPutAck message")
 
@@ -615,21 +615,21 @@ class AssetPutCommit extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					upload_id = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					sha256 = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AssetPutCommit message")
 
@@ -683,31 +683,31 @@ class AssetGet extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					asset_id = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					offset = r.varint()
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					length = r.varint()
 				4:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					max_chunk_bytes = (r.varint() & 0xFFFFFFFF)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AssetGet message")
 
@@ -757,26 +757,26 @@ class AssetData extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					asset_id = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					offset = r.varint()
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					data = r.blob()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AssetData message")
 
@@ -816,16 +816,16 @@ class AssetStat extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					asset_id = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AssetStat message")
 
@@ -869,26 +869,26 @@ class AssetList extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					project = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					name_prefix = r.text()
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					limit = (r.varint() & 0xFFFFFFFF)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AssetList message")
 
@@ -928,18 +928,18 @@ class AssetListReply extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AssetInfo.new()
-					r.message(sub)
-					assets.append(sub)
+					var _sub := AssetInfo.new()
+					r.message(_sub)
+					assets.append(_sub)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AssetListReply message")
 
@@ -989,26 +989,26 @@ class ErrorMessage extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					code = (r.int32() as ErrorCode)
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					message = r.text()
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					field = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its Error message")
 
@@ -1050,16 +1050,16 @@ class EndOfStream extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					frames = r.varint()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its EndOfStream message")
 
@@ -1515,427 +1515,427 @@ class Envelope extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					id = r.varint()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					reply_to = r.varint()
 				10:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := Hello.new()
-					r.message(sub)
-					hello = sub
+					var _sub := Hello.new()
+					r.message(_sub)
+					hello = _sub
 				11:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := Welcome.new()
-					r.message(sub)
-					welcome = sub
+					var _sub := Welcome.new()
+					r.message(_sub)
+					welcome = _sub
 				12:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := ErrorMessage.new()
-					r.message(sub)
-					error = sub
+					var _sub := ErrorMessage.new()
+					r.message(_sub)
+					error = _sub
 				13:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := EndOfStream.new()
-					r.message(sub)
-					end_of_stream = sub
+					var _sub := EndOfStream.new()
+					r.message(_sub)
+					end_of_stream = _sub
 				14:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := Ping.new()
-					r.message(sub)
-					ping = sub
+					var _sub := Ping.new()
+					r.message(_sub)
+					ping = _sub
 				15:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := Pong.new()
-					r.message(sub)
-					pong = sub
+					var _sub := Pong.new()
+					r.message(_sub)
+					pong = _sub
 				16:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := ServerInfoRequest.new()
-					r.message(sub)
-					server_info_request = sub
+					var _sub := ServerInfoRequest.new()
+					r.message(_sub)
+					server_info_request = _sub
 				17:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := ServerInfo.new()
-					r.message(sub)
-					server_info = sub
+					var _sub := ServerInfo.new()
+					r.message(_sub)
+					server_info = _sub
 				100:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := DomainPut.new()
-					r.message(sub)
-					domain_put = sub
+					var _sub := DomainPut.new()
+					r.message(_sub)
+					domain_put = _sub
 				101:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := DomainInfo.new()
-					r.message(sub)
-					domain_info = sub
+					var _sub := DomainInfo.new()
+					r.message(_sub)
+					domain_info = _sub
 				102:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := PlanRequest.new()
-					r.message(sub)
-					plan_request = sub
+					var _sub := PlanRequest.new()
+					r.message(_sub)
+					plan_request = _sub
 				103:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := PlanReply.new()
-					r.message(sub)
-					plan_reply = sub
+					var _sub := PlanReply.new()
+					r.message(_sub)
+					plan_reply = _sub
 				110:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AgentOpen.new()
-					r.message(sub)
-					agent_open = sub
+					var _sub := AgentOpen.new()
+					r.message(_sub)
+					agent_open = _sub
 				111:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AgentPlan.new()
-					r.message(sub)
-					agent_plan = sub
+					var _sub := AgentPlan.new()
+					r.message(_sub)
+					agent_plan = _sub
 				112:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AgentReport.new()
-					r.message(sub)
-					agent_report = sub
+					var _sub := AgentReport.new()
+					r.message(_sub)
+					agent_report = _sub
 				113:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AgentSetGoal.new()
-					r.message(sub)
-					agent_set_goal = sub
+					var _sub := AgentSetGoal.new()
+					r.message(_sub)
+					agent_set_goal = _sub
 				114:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AgentClose.new()
-					r.message(sub)
-					agent_close = sub
+					var _sub := AgentClose.new()
+					r.message(_sub)
+					agent_close = _sub
 				115:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AgentAck.new()
-					r.message(sub)
-					agent_ack = sub
+					var _sub := AgentAck.new()
+					r.message(_sub)
+					agent_ack = _sub
 				200:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := GenerateRequest.new()
-					r.message(sub)
-					generate_request = sub
+					var _sub := GenerateRequest.new()
+					r.message(_sub)
+					generate_request = _sub
 				201:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := GenerateDelta.new()
-					r.message(sub)
-					generate_delta = sub
+					var _sub := GenerateDelta.new()
+					r.message(_sub)
+					generate_delta = _sub
 				202:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := GenerateDone.new()
-					r.message(sub)
-					generate_done = sub
+					var _sub := GenerateDone.new()
+					r.message(_sub)
+					generate_done = _sub
 				250:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := BodyBuild.new()
-					r.message(sub)
-					body_build = sub
+					var _sub := BodyBuild.new()
+					r.message(_sub)
+					body_build = _sub
 				251:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := BodyBuilt.new()
-					r.message(sub)
-					body_built = sub
+					var _sub := BodyBuilt.new()
+					r.message(_sub)
+					body_built = _sub
 				300:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AssetPutBegin.new()
-					r.message(sub)
-					asset_put_begin = sub
+					var _sub := AssetPutBegin.new()
+					r.message(_sub)
+					asset_put_begin = _sub
 				301:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AssetUpload.new()
-					r.message(sub)
-					asset_upload = sub
+					var _sub := AssetUpload.new()
+					r.message(_sub)
+					asset_upload = _sub
 				302:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AssetPutChunk.new()
-					r.message(sub)
-					asset_put_chunk = sub
+					var _sub := AssetPutChunk.new()
+					r.message(_sub)
+					asset_put_chunk = _sub
 				303:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AssetPutAck.new()
-					r.message(sub)
-					asset_put_ack = sub
+					var _sub := AssetPutAck.new()
+					r.message(_sub)
+					asset_put_ack = _sub
 				304:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AssetPutCommit.new()
-					r.message(sub)
-					asset_put_commit = sub
+					var _sub := AssetPutCommit.new()
+					r.message(_sub)
+					asset_put_commit = _sub
 				305:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AssetInfo.new()
-					r.message(sub)
-					asset_info = sub
+					var _sub := AssetInfo.new()
+					r.message(_sub)
+					asset_info = _sub
 				306:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AssetGet.new()
-					r.message(sub)
-					asset_get = sub
+					var _sub := AssetGet.new()
+					r.message(_sub)
+					asset_get = _sub
 				307:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AssetData.new()
-					r.message(sub)
-					asset_data = sub
+					var _sub := AssetData.new()
+					r.message(_sub)
+					asset_data = _sub
 				308:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AssetStat.new()
-					r.message(sub)
-					asset_stat = sub
+					var _sub := AssetStat.new()
+					r.message(_sub)
+					asset_stat = _sub
 				309:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AssetList.new()
-					r.message(sub)
-					asset_list = sub
+					var _sub := AssetList.new()
+					r.message(_sub)
+					asset_list = _sub
 				310:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AssetListReply.new()
-					r.message(sub)
-					asset_list_reply = sub
+					var _sub := AssetListReply.new()
+					r.message(_sub)
+					asset_list_reply = _sub
 				450:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := TransitEncrypt.new()
-					r.message(sub)
-					transit_encrypt = sub
+					var _sub := TransitEncrypt.new()
+					r.message(_sub)
+					transit_encrypt = _sub
 				451:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := TransitCiphertext.new()
-					r.message(sub)
-					transit_ciphertext = sub
+					var _sub := TransitCiphertext.new()
+					r.message(_sub)
+					transit_ciphertext = _sub
 				452:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := TransitDecrypt.new()
-					r.message(sub)
-					transit_decrypt = sub
+					var _sub := TransitDecrypt.new()
+					r.message(_sub)
+					transit_decrypt = _sub
 				453:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := TransitPlaintext.new()
-					r.message(sub)
-					transit_plaintext = sub
+					var _sub := TransitPlaintext.new()
+					r.message(_sub)
+					transit_plaintext = _sub
 				454:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := TransitRotate.new()
-					r.message(sub)
-					transit_rotate = sub
+					var _sub := TransitRotate.new()
+					r.message(_sub)
+					transit_rotate = _sub
 				455:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := TransitKeyState.new()
-					r.message(sub)
-					transit_key_state = sub
+					var _sub := TransitKeyState.new()
+					r.message(_sub)
+					transit_key_state = _sub
 				456:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := TransitRewrap.new()
-					r.message(sub)
-					transit_rewrap = sub
+					var _sub := TransitRewrap.new()
+					r.message(_sub)
+					transit_rewrap = _sub
 				470:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := SecretPut.new()
-					r.message(sub)
-					secret_put = sub
+					var _sub := SecretPut.new()
+					r.message(_sub)
+					secret_put = _sub
 				471:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := SecretMeta.new()
-					r.message(sub)
-					secret_meta = sub
+					var _sub := SecretMeta.new()
+					r.message(_sub)
+					secret_meta = _sub
 				472:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := SecretGet.new()
-					r.message(sub)
-					secret_get = sub
+					var _sub := SecretGet.new()
+					r.message(_sub)
+					secret_get = _sub
 				473:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := Secret.new()
-					r.message(sub)
-					secret = sub
+					var _sub := Secret.new()
+					r.message(_sub)
+					secret = _sub
 				474:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := SecretList.new()
-					r.message(sub)
-					secret_list = sub
+					var _sub := SecretList.new()
+					r.message(_sub)
+					secret_list = _sub
 				475:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := SecretListReply.new()
-					r.message(sub)
-					secret_list_reply = sub
+					var _sub := SecretListReply.new()
+					r.message(_sub)
+					secret_list_reply = _sub
 				476:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := LeaseRenew.new()
-					r.message(sub)
-					lease_renew = sub
+					var _sub := LeaseRenew.new()
+					r.message(_sub)
+					lease_renew = _sub
 				477:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := LeaseRevoke.new()
-					r.message(sub)
-					lease_revoke = sub
+					var _sub := LeaseRevoke.new()
+					r.message(_sub)
+					lease_revoke = _sub
 				478:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := Lease.new()
-					r.message(sub)
-					lease = sub
+					var _sub := Lease.new()
+					r.message(_sub)
+					lease = _sub
 				550:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := JobGet.new()
-					r.message(sub)
-					job_get = sub
+					var _sub := JobGet.new()
+					r.message(_sub)
+					job_get = _sub
 				551:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := JobInfo.new()
-					r.message(sub)
-					job_info = sub
+					var _sub := JobInfo.new()
+					r.message(_sub)
+					job_info = _sub
 				552:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := JobCancel.new()
-					r.message(sub)
-					job_cancel = sub
+					var _sub := JobCancel.new()
+					r.message(_sub)
+					job_cancel = _sub
 				553:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := JobList.new()
-					r.message(sub)
-					job_list = sub
+					var _sub := JobList.new()
+					r.message(_sub)
+					job_list = _sub
 				554:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := JobListReply.new()
-					r.message(sub)
-					job_list_reply = sub
+					var _sub := JobListReply.new()
+					r.message(_sub)
+					job_list_reply = _sub
 				555:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := JobWatch.new()
-					r.message(sub)
-					job_watch = sub
+					var _sub := JobWatch.new()
+					r.message(_sub)
+					job_watch = _sub
 				556:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := JobEvent.new()
-					r.message(sub)
-					job_event = sub
+					var _sub := JobEvent.new()
+					r.message(_sub)
+					job_event = _sub
 				557:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := GenerateJobSubmit.new()
-					r.message(sub)
-					generate_job_submit = sub
+					var _sub := GenerateJobSubmit.new()
+					r.message(_sub)
+					generate_job_submit = _sub
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its Envelope message")
 
@@ -2110,41 +2110,41 @@ class GenerateOptions extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 5:
-						r.skip(wire)
+					if _wire != 5:
+						r.skip(_wire)
 						continue
 					temperature = r.float32()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					top_k = (r.varint() & 0xFFFFFFFF)
 				3:
-					if wire != 5:
-						r.skip(wire)
+					if _wire != 5:
+						r.skip(_wire)
 						continue
 					top_p = r.float32()
 				4:
-					if wire != 5:
-						r.skip(wire)
+					if _wire != 5:
+						r.skip(_wire)
 						continue
 					min_p = r.float32()
 				5:
-					if wire != 5:
-						r.skip(wire)
+					if _wire != 5:
+						r.skip(_wire)
 						continue
 					repetition_penalty = r.float32()
 				6:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					max_tokens = (r.varint() & 0xFFFFFFFF)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its GenerateOptions message")
 
@@ -2210,38 +2210,38 @@ class GenerateRequest extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					prompt = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					generator = r.text()
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					seed = (r.varint() & 0xFFFFFFFF)
 				4:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					hints_json = r.text()
 				5:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := GenerateOptions.new()
-					r.message(sub)
-					options = sub
+					var _sub := GenerateOptions.new()
+					r.message(_sub)
+					options = _sub
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its GenerateRequest message")
 
@@ -2295,26 +2295,26 @@ class GenerateDelta extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					text = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					field = r.text()
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					field_json = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its GenerateDelta message")
 
@@ -2367,31 +2367,31 @@ class GenerateDone extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					character_json = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					generator = r.text()
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					tokens = (r.varint() & 0xFFFFFFFF)
 				4:
-					if wire != 1:
-						r.skip(wire)
+					if _wire != 1:
+						r.skip(_wire)
 						continue
 					elapsed_ms = r.float64()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its GenerateDone message")
 
@@ -2466,36 +2466,36 @@ class BodyBuild extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					character_json = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					appearance_json = r.text()
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					params_json = r.text()
 				4:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					include_bytes = (r.varint() != 0)
 				5:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					project = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its BodyBuild message")
 
@@ -2547,28 +2547,28 @@ class BodyBuilt extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := AssetInfo.new()
-					r.message(sub)
-					asset = sub
+					var _sub := AssetInfo.new()
+					r.message(_sub)
+					asset = _sub
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					glb = r.blob()
 				3:
-					if wire != 1:
-						r.skip(wire)
+					if _wire != 1:
+						r.skip(_wire)
 						continue
 					elapsed_ms = r.float64()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its BodyBuilt message")
 
@@ -2613,21 +2613,21 @@ class DomainPut extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					domain_id = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					domain_json = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its DomainPut message")
 
@@ -2677,31 +2677,31 @@ class DomainInfo extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					domain_id = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					actions = (r.varint() & 0xFFFFFFFF)
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					task_methods = (r.varint() & 0xFFFFFFFF)
 				4:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					goal_methods = (r.varint() & 0xFFFFFFFF)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its DomainInfo message")
 
@@ -2762,36 +2762,36 @@ class PlanOptions extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					verbose = (r.varint() & 0xFFFFFFFF)
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					skip_goal_verification = (r.varint() != 0)
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					max_depth = r.varint()
 				4:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					max_expansions = r.varint()
 				5:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					timeout_ms = (r.varint() & 0xFFFFFFFF)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its PlanOptions message")
 
@@ -2859,38 +2859,38 @@ class PlanRequest extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					domain_id = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					domain_json = r.text()
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					state_json = r.text()
 				4:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					todo_json = r.text()
 				5:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := PlanOptions.new()
-					r.message(sub)
-					options = sub
+					var _sub := PlanOptions.new()
+					r.message(_sub)
+					options = _sub
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its PlanRequest message")
 
@@ -2939,21 +2939,21 @@ class PlanStep extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					name = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					args_json = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its PlanStep message")
 
@@ -3013,43 +3013,43 @@ class PlanReply extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					plan_id = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					found = (r.varint() != 0)
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := PlanStep.new()
-					r.message(sub)
-					steps.append(sub)
+					var _sub := PlanStep.new()
+					r.message(_sub)
+					steps.append(_sub)
 				4:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					expansions = r.varint()
 				5:
-					if wire != 1:
-						r.skip(wire)
+					if _wire != 1:
+						r.skip(_wire)
 						continue
 					elapsed_ms = r.float64()
 				6:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					trace_json = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its PlanReply message")
 
@@ -3129,43 +3129,43 @@ class AgentOpen extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					agent_id = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					domain_id = r.text()
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					domain_json = r.text()
 				4:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					state_json = r.text()
 				5:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					todo_json = r.text()
 				6:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := PlanOptions.new()
-					r.message(sub)
-					options = sub
+					var _sub := PlanOptions.new()
+					r.message(_sub)
+					options = _sub
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AgentOpen message")
 
@@ -3225,33 +3225,33 @@ class AgentPlan extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					agent_id = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					revision = (r.varint() & 0xFFFFFFFF)
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := PlanReply.new()
-					r.message(sub)
-					plan = sub
+					var _sub := PlanReply.new()
+					r.message(_sub)
+					plan = _sub
 				4:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					reason = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AgentPlan message")
 
@@ -3316,41 +3316,41 @@ class AgentReport extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					agent_id = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					revision = (r.varint() & 0xFFFFFFFF)
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					step = (r.varint() & 0xFFFFFFFF)
 				4:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					ok = (r.varint() != 0)
 				5:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					state_delta_json = r.text()
 				6:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					reason = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AgentReport message")
 
@@ -3401,21 +3401,21 @@ class AgentSetGoal extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					agent_id = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					todo_json = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AgentSetGoal message")
 
@@ -3453,16 +3453,16 @@ class AgentClose extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					agent_id = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AgentClose message")
 
@@ -3508,26 +3508,26 @@ class AgentAck extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					agent_id = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					replanned = (r.varint() != 0)
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					revision = (r.varint() & 0xFFFFFFFF)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its AgentAck message")
 
@@ -3641,98 +3641,98 @@ class JobInfo extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					job_id = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					name = r.text()
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					project = r.text()
 				4:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					subject = r.text()
 				5:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					state = r.text()
 				6:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					priority = (r.varint() & 0xFFFFFFFF)
 				7:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					attempts = (r.varint() & 0xFFFFFFFF)
 				8:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					attempts_made = (r.varint() & 0xFFFFFFFF)
 				9:
-					if wire != 1:
-						r.skip(wire)
+					if _wire != 1:
+						r.skip(_wire)
 						continue
 					progress = r.float64()
 				10:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					progress_detail_json = r.text()
 				11:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					result_json = r.text()
 				12:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := ErrorMessage.new()
-					r.message(sub)
-					error = sub
+					var _sub := ErrorMessage.new()
+					r.message(_sub)
+					error = _sub
 				13:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					cancel_requested = (r.varint() != 0)
 				14:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					created_at_ms = r.varint()
 				15:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					run_at_ms = r.varint()
 				16:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					finished_at_ms = r.varint()
 				17:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					payload_json = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its JobInfo message")
 
@@ -3801,16 +3801,16 @@ class JobGet extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					job_id = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its JobGet message")
 
@@ -3847,16 +3847,16 @@ class JobCancel extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					job_id = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its JobCancel message")
 
@@ -3909,31 +3909,31 @@ class JobList extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					name = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					states.append(r.text())
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					limit = (r.varint() & 0xFFFFFFFF)
 				4:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					project = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its JobList message")
 
@@ -3978,18 +3978,18 @@ class JobListReply extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := JobInfo.new()
-					r.message(sub)
-					jobs.append(sub)
+					var _sub := JobInfo.new()
+					r.message(_sub)
+					jobs.append(_sub)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its JobListReply message")
 
@@ -4031,16 +4031,16 @@ class JobWatch extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					job_id = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its JobWatch message")
 
@@ -4109,55 +4109,55 @@ class JobEvent extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					type = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					job_id = r.text()
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := JobInfo.new()
-					r.message(sub)
-					job = sub
+					var _sub := JobInfo.new()
+					r.message(_sub)
+					job = _sub
 				4:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					attempt = (r.varint() & 0xFFFFFFFF)
 				5:
-					if wire != 1:
-						r.skip(wire)
+					if _wire != 1:
+						r.skip(_wire)
 						continue
 					progress = r.float64()
 				6:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					progress_detail_json = r.text()
 				7:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := ErrorMessage.new()
-					r.message(sub)
-					error = sub
+					var _sub := ErrorMessage.new()
+					r.message(_sub)
+					error = _sub
 				8:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					run_at_ms = r.varint()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its JobEvent message")
 
@@ -4220,28 +4220,28 @@ class GenerateJobSubmit extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := GenerateRequest.new()
-					r.message(sub)
-					request = sub
+					var _sub := GenerateRequest.new()
+					r.message(_sub)
+					request = _sub
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					project = r.text()
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					priority = (r.varint() & 0xFFFFFFFF)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its GenerateJobSubmit message")
 
@@ -4291,26 +4291,26 @@ class TransitEncrypt extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					key = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					plaintext = r.blob()
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					context = r.blob()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its TransitEncrypt message")
 
@@ -4358,26 +4358,26 @@ class TransitCiphertext extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					key = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					ciphertext = r.text()
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					key_version = (r.varint() & 0xFFFFFFFF)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its TransitCiphertext message")
 
@@ -4425,26 +4425,26 @@ class TransitDecrypt extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					key = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					ciphertext = r.text()
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					context = r.blob()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its TransitDecrypt message")
 
@@ -4492,26 +4492,26 @@ class TransitPlaintext extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					key = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					plaintext = r.blob()
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					key_version = (r.varint() & 0xFFFFFFFF)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its TransitPlaintext message")
 
@@ -4552,16 +4552,16 @@ class TransitRotate extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					key = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its TransitRotate message")
 
@@ -4608,31 +4608,31 @@ class TransitKeyState extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					key = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					latest_version = (r.varint() & 0xFFFFFFFF)
 				3:
-					if wire == 2:
+					if _wire == 2:
 						var packed_end := r.length_end()
 						while r.pos < packed_end and not r.failed:
 							versions.append((r.varint() & 0xFFFFFFFF))
 						r.check_end(packed_end)
-					elif wire == 0:
+					elif _wire == 0:
 						versions.append((r.varint() & 0xFFFFFFFF))
 					else:
-						r.skip(wire)
+						r.skip(_wire)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its TransitKeyState message")
 
@@ -4684,26 +4684,26 @@ class TransitRewrap extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					key = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					ciphertext = r.text()
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					context = r.blob()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its TransitRewrap message")
 
@@ -4747,21 +4747,21 @@ class SecretEntry extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					key = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					value = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its SecretEntry message")
 
@@ -4816,36 +4816,36 @@ class Lease extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					lease_id = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					path = r.text()
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					version = (r.varint() & 0xFFFFFFFF)
 				4:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					expires_at_ms = r.varint()
 				5:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					revoked_at_ms = r.varint()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its Lease message")
 
@@ -4908,38 +4908,38 @@ class SecretPut extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					path = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := SecretEntry.new()
-					r.message(sub)
-					entries.append(sub)
+					var _sub := SecretEntry.new()
+					r.message(_sub)
+					entries.append(_sub)
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					ttl_s = (r.varint() & 0xFFFFFFFF)
 				4:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					cas = (r.varint() != 0)
 				5:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					cas_version = (r.varint() & 0xFFFFFFFF)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its SecretPut message")
 
@@ -4999,33 +4999,33 @@ class SecretMeta extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					path = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					version = (r.varint() & 0xFFFFFFFF)
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					created_at_ms = r.varint()
 				4:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := Lease.new()
-					r.message(sub)
-					lease = sub
+					var _sub := Lease.new()
+					r.message(_sub)
+					lease = _sub
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its SecretMeta message")
 
@@ -5072,21 +5072,21 @@ class SecretGet extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					path = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					version = (r.varint() & 0xFFFFFFFF)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its SecretGet message")
 
@@ -5128,25 +5128,25 @@ class Secret extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := SecretMeta.new()
-					r.message(sub)
-					meta = sub
+					var _sub := SecretMeta.new()
+					r.message(_sub)
+					meta = _sub
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := SecretEntry.new()
-					r.message(sub)
-					entries.append(sub)
+					var _sub := SecretEntry.new()
+					r.message(_sub)
+					entries.append(_sub)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its Secret message")
 
@@ -5192,21 +5192,21 @@ class SecretList extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					prefix = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					limit = (r.varint() & 0xFFFFFFFF)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its SecretList message")
 
@@ -5244,16 +5244,16 @@ class SecretListReply extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					paths.append(r.text())
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its SecretListReply message")
 
@@ -5297,21 +5297,21 @@ class LeaseRenew extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					lease_id = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					increment_s = (r.varint() & 0xFFFFFFFF)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its LeaseRenew message")
 
@@ -5349,16 +5349,16 @@ class LeaseRevoke extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					lease_id = r.text()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its LeaseRevoke message")
 
@@ -5411,31 +5411,31 @@ class Hello extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					protocol_version = (r.varint() & 0xFFFFFFFF)
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					token = r.text()
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					client_name = r.text()
 				4:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					max_frame_bytes = (r.varint() & 0xFFFFFFFF)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its Hello message")
 
@@ -5495,36 +5495,36 @@ class Welcome extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					session_id = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					server_version = r.text()
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					protocol_version = (r.varint() & 0xFFFFFFFF)
 				4:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					roles.append(r.text())
 				5:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					max_frame_bytes = (r.varint() & 0xFFFFFFFF)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its Welcome message")
 
@@ -5577,21 +5577,21 @@ class Ping extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					payload = r.blob()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					sent_at_us = r.varint()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its Ping message")
 
@@ -5638,26 +5638,26 @@ class Pong extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					payload = r.blob()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					sent_at_us = r.varint()
 				3:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					server_time_us = r.varint()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its Pong message")
 
@@ -5694,11 +5694,11 @@ class ServerInfoRequest extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its ServerInfoRequest message")
 
@@ -5752,36 +5752,36 @@ class MethodInfo extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					name = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					request = r.text()
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					response = r.text()
 				4:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					streaming = (r.varint() != 0)
 				5:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					roles.append(r.text())
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its MethodInfo message")
 
@@ -5832,23 +5832,23 @@ class ServiceInfo extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					name = r.text()
 				2:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := MethodInfo.new()
-					r.message(sub)
-					methods.append(sub)
+					var _sub := MethodInfo.new()
+					r.message(_sub)
+					methods.append(_sub)
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its ServiceInfo message")
 
@@ -5907,38 +5907,38 @@ class ServerInfo extends RefCounted:
 
 	func _read(r: _Reader, end: int) -> void:
 		while r.pos < end and not r.failed:
-			var key := r.varint()
-			var wire := key & 7
-			match key >> 3:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
 				1:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					server_version = r.text()
 				2:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					protocol_version = (r.varint() & 0xFFFFFFFF)
 				3:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
 					mode = r.text()
 				4:
-					if wire != 2:
-						r.skip(wire)
+					if _wire != 2:
+						r.skip(_wire)
 						continue
-					var sub := ServiceInfo.new()
-					r.message(sub)
-					services.append(sub)
+					var _sub := ServiceInfo.new()
+					r.message(_sub)
+					services.append(_sub)
 				5:
-					if wire != 0:
-						r.skip(wire)
+					if _wire != 0:
+						r.skip(_wire)
 						continue
 					uptime_s = r.varint()
 				_:
-					r.skip(wire)
+					r.skip(_wire)
 		if r.pos > end:
 			r.fail("a field overruns its ServerInfo message")
 
