@@ -6,6 +6,7 @@ export default defineConfig({
       "sidecar/src/**/*.test.ts",
       "shared-schema/**/*.test.ts",
       "godot-addon/test/**/*.test.ts",
+      "demo-project/tools/**/*.test.ts",
     ],
     exclude: ["**/node_modules/**", "**/dist/**"],
     pool: "forks",

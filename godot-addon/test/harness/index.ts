@@ -6,6 +6,8 @@ export { assertRunPassed, describeRun, GodotHarness, GodotRunFailedError, runGod
 export type { GodotRun, HarnessOptions, RunOptions } from "./godot.js";
 export type { TestResult, TestSummary } from "./output.js";
 export type { RunSession } from "./session.js";
+export { defaultEngineDir, startEngineServer } from "./server.js";
+export type { EngineServer, EngineServerOptions } from "./server.js";
 export { buildPack, classCacheText, filesFromDir, projectGodotText, scanScriptHeader } from "./pack.js";
 export type { PackFile, PackOptions, ProjectSettings, ProjectSettingValue, ScriptHeader } from "./pack.js";
 export { startTestSidecar } from "./sidecar.js";

@@ -35,6 +35,11 @@ export interface PackOptions {
   mainScene?: string;
   /** Put the GDScript test runner into the pack (default true). */
   includeRunner?: boolean;
+  /**
+   * A whole `project.godot`, put into the pack as it is (e.g. a real project's own file);
+   * `mainScene`, `settings` and `autoloads` are then not used.
+   */
+  projectGodot?: string;
 }
 
 /** Where the runner lives in the pack; mirrors the repository (godot-addon/ is `res://`). */
@@ -222,7 +227,7 @@ export async function buildPack(options: PackOptions): Promise<Uint8Array> {
     seen.add(normalized);
     entries.push({ path: normalized, data: typeof data === "string" ? encoder.encode(data) : data });
   };
-  add("project.godot", projectGodotText(options));
+  add("project.godot", options.projectGodot ?? projectGodotText(options));
   add(CLASS_CACHE_PATH, classCacheText(files));
   for (const file of files) add(file.path, file.data);
   return writeZip(entries);

@@ -63,8 +63,22 @@ export function defaultEngineDir(): string {
   return join(dirname(main), "..", "godot");
 }
 
-/** Starts the server on 127.0.0.1 on an ephemeral port. */
-export async function startEngineServer(engineDir: string = defaultEngineDir()): Promise<EngineServer> {
+export interface EngineServerOptions {
+  /** The port on 127.0.0.1; default 0, an ephemeral one. */
+  port?: number;
+  /**
+   * More HTML pages to serve, by file name (e.g. `{ "demo.html": "<!doctype html>…" }`); "" and
+   * "index.html" here replace the test boot page. Read at each request, so pages may be added
+   * once the server runs (e.g. a page that names a pack added to it).
+   */
+  pages?: Record<string, string>;
+}
+
+/** Starts the server on 127.0.0.1 (an ephemeral port unless `options.port` says otherwise). */
+export async function startEngineServer(
+  engineDir: string = defaultEngineDir(),
+  options: EngineServerOptions = {},
+): Promise<EngineServer> {
   try {
     await stat(join(engineDir, "index.wasm"));
   } catch (cause) {
@@ -84,6 +98,8 @@ export async function startEngineServer(engineDir: string = defaultEngineDir()):
     }
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405).end();
+    } else if (options.pages && Object.hasOwn(options.pages, name)) {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(options.pages[name]);
     } else if (name === "" || name === "index.html") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(BOOT_PAGE);
     } else if (packs.has(name)) {
@@ -113,7 +129,7 @@ export async function startEngineServer(engineDir: string = defaultEngineDir()):
   const server = createServer(serve);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
 

@@ -133,6 +133,15 @@ describe("projectGodotText and buildPack", () => {
     expect(cache).toContain('"path": "res://test/runner/ensoul_test.gd"');
   });
 
+  it("puts a given project.godot into the pack as it is", async () => {
+    const project = 'config_version=5\n\n[application]\n\nrun/main_scene="res://game/game.tscn"\n';
+    const read = await readWithPython(
+      await buildPack({ projectGodot: project, includeRunner: false, mainScene: "res://ignored.tscn", files: [] }),
+    );
+    expect(Buffer.from(read["project.godot"]!, "hex").toString("utf8")).toBe(project);
+    expect(read["main.tscn"]).toBeUndefined();
+  });
+
   it("rejects paths that escape res:// or repeat", async () => {
     for (const path of ["../x.gd", "/abs.gd", "a//b.gd", "a\\b.gd", ""]) {
       await expect(buildPack({ files: [{ path, data: "" }] })).rejects.toThrow(EnsoulError);

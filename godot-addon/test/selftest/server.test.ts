@@ -34,4 +34,16 @@ describe("startEngineServer", () => {
     server.removePack(name);
     expect((await fetch(`${server.origin}/${name}`)).status).toBe(404);
   });
+
+  it("serves the extra pages it was given, and no others", async () => {
+    const withPages = await startEngineServer(dir, { pages: { "demo.html": "<p>demo</p>" } });
+    try {
+      const page = await fetch(`${withPages.origin}/demo.html`);
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(await page.text()).toBe("<p>demo</p>");
+      expect((await fetch(`${withPages.origin}/other.html`)).status).toBe(404);
+    } finally {
+      await withPages.close();
+    }
+  });
 });
