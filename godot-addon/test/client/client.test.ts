@@ -15,7 +15,6 @@ describe("EnsoulClient (GDScript) against the real sidecar", () => {
     const expected = generateProceduralCharacter({ prompt: "a grumpy dwarf blacksmith", seed: 7, generator: "procedural", level: 4, name: "Borin" });
     const sidecar = fixture.sidecar();
     const run = await fixture.godot().run({
-      args: ["--headless"],
       timeoutMs: 120_000,
       testPaths: ["res://test/client"],
       userArgs: [...sidecar.userArgs(), `--expected_name=${expected.name}`, `--expected_json=${JSON.stringify(expected)}`],

@@ -70,7 +70,7 @@ export async function clientPackFiles(): Promise<PackFile[]> {
   return [
     ...(await filesFromDir(path.join(REPO, "godot-addon/addons/ensoul/generated"), "addons/ensoul/generated")),
     ...(await filesFromDir(path.join(REPO, "godot-addon/addons/ensoul/client"), "addons/ensoul/client")),
-    ...(await filesFromDir(path.join(REPO, "godot-addon/test/client"), "test/client")),
+    ...(await filesFromDir(path.join(REPO, "godot-addon/test/client"), "test/client")).filter((f) => f.path.endsWith(".gd")),
   ];
 }
 

@@ -15,7 +15,6 @@ describe("EnsoulAgent and the runtime resources (GDScript)", () => {
   it("plans an NPC's steps, replans after a failure and survives lost connections", async () => {
     const sidecar = fixture.sidecar();
     const run = await fixture.godot().run({
-      args: ["--headless"],
       timeoutMs: 120_000,
       testPaths: ["res://test/runtime"],
       userArgs: sidecar.userArgs(),
@@ -24,7 +23,7 @@ describe("EnsoulAgent and the runtime resources (GDScript)", () => {
       files: [
         ...(await clientPackFiles()),
         ...(await filesFromDir(path.join(REPO, "godot-addon/addons/ensoul/runtime"), "addons/ensoul/runtime")),
-        ...(await filesFromDir(import.meta.dirname, "test/runtime")),
+        ...(await filesFromDir(import.meta.dirname, "test/runtime")).filter((f) => !f.path.endsWith(".ts")),
         { path: "test/runtime/simple_htn.domain.json", data: readFileSync(SIMPLE_DOMAIN_PATH, "utf8") },
       ],
       interact: sidecar.restartOn(/^RESTART-SIDECAR$/, 110_000),

@@ -1,3 +1,4 @@
+@icon("res://addons/ensoul/client/ensoul_client.svg")
 class_name EnsoulClient
 extends EnsoulConnection
 ## Talks to the Ensoul sidecar: one typed call for each method it serves. Add it to the scene
