@@ -11,6 +11,7 @@ import { loadConfig } from "../lib/config.js";
 import { createLogger } from "../lib/logger.js";
 import { databaseUrl } from "../services/data/contract.testkit.js";
 import { openPostgresStore } from "../services/data/postgres.js";
+import { deleteRedisPrefix, testRedisUrl } from "../services/queue/contract.testkit.js";
 import { startSidecar } from "./index.js";
 
 const dirs: string[] = [];
@@ -51,7 +52,9 @@ describe("startSidecar data wiring", () => {
   it("starts in server mode on the real PostgreSQL", async () => {
     const url = databaseUrl();
     const schema = `ensoul_app_${randomBytes(4).toString("hex")}`;
-    const env = { ENSOUL_MODE: "server", ENSOUL_DATABASE_URL: url, ENSOUL_DATABASE_SCHEMA: schema };
+    const redisUrl = testRedisUrl();
+    const prefix = `ensoul-app-${randomBytes(4).toString("hex")}`;
+    const env = { ENSOUL_MODE: "server", ENSOUL_DATABASE_URL: url, ENSOUL_DATABASE_SCHEMA: schema, ENSOUL_REDIS_URL: redisUrl, ENSOUL_QUEUE_PREFIX: prefix };
     const dataDir = tempDir();
     const sidecar = await startSidecar(loadConfig({ port: 0, dataDir }, env), quiet);
     try {
@@ -62,9 +65,58 @@ describe("startSidecar data wiring", () => {
       });
       expect(((await info.json()) as { mode?: string }).mode).toBe("server");
       expect(existsSync(path.join(dataDir, "ensoul.db"))).toBe(false);
+      expect(await jobList(sidecar.port, sidecar.adminToken.token)).toEqual({ status: 200, body: {} });
     } finally {
       await sidecar.close();
       await (await openPostgresStore({ url, schema, dropSchemaOnClose: true })).close();
+      await deleteRedisPrefix(redisUrl, prefix);
     }
+  });
+});
+
+async function jobList(port: number, token: string): Promise<unknown> {
+  const reply = await fetch(`http://127.0.0.1:${port}/v1/queue/list`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: "{}",
+  });
+  // An empty list is an empty object in the protobuf JSON mapping.
+  return { status: reply.status, body: await reply.json() };
+}
+
+describe("startSidecar queue wiring", () => {
+  it("serves the queue's methods in embedded mode, on the SQLite file", async () => {
+    const sidecar = await startSidecar(loadConfig({ port: 0, dataDir: tempDir() }, {}), quiet);
+    try {
+      expect(await jobList(sidecar.port, sidecar.adminToken.token)).toEqual({ status: 200, body: {} });
+    } finally {
+      await sidecar.close();
+    }
+  });
+
+  /** Server mode on the real PostgreSQL (a schema of its own) with the given Redis settings. */
+  async function startServer(redisEnv: Record<string, string>): Promise<unknown> {
+    const url = databaseUrl();
+    const schema = `ensoul_app_${randomBytes(4).toString("hex")}`;
+    const env = { ENSOUL_MODE: "server", ENSOUL_DATABASE_URL: url, ENSOUL_DATABASE_SCHEMA: schema, ...redisEnv };
+    try {
+      const sidecar = await startSidecar(loadConfig({ port: 0, dataDir: tempDir() }, env), quiet);
+      await sidecar.close();
+      return undefined;
+    } catch (err) {
+      return err;
+    } finally {
+      await (await openPostgresStore({ url, schema, dropSchemaOnClose: true })).close();
+    }
+  }
+
+  it("refuses server mode without a Redis URL, naming ENSOUL_REDIS_URL", async () => {
+    expect(await startServer({})).toMatchObject({ code: "FAILED_PRECONDITION", field: "ENSOUL_REDIS_URL" });
+  });
+
+  it("stops start-up when the named Redis cannot be reached, saying where it looked", async () => {
+    const err = await startServer({ ENSOUL_REDIS_URL: "redis://127.0.0.1:1" });
+    expect(err).toMatchObject({ code: "UNAVAILABLE", field: "ENSOUL_REDIS_URL" });
+    expect((err as Error).message).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1.*cannot be reached: connect ECONNREFUSED/);
   });
 });

@@ -12,6 +12,8 @@ import { assetMethods, createAssetService } from "../services/assets/index.js";
 import { bodyMethods } from "../services/generate/body/rpc.js";
 import { plannerMethods } from "../services/planner/rpc.js";
 import { openDataStore, type DataStore } from "../services/data/index.js";
+import { openQueueService } from "../services/queue/index.js";
+import { queueMethods } from "../services/queue/rpc.js";
 import { createSecurityService, type SecurityAuditSink } from "../services/security/index.js";
 import { createSystemService } from "../services/system/index.js";
 import { createGenerateService } from "../services/generate/rpc.js";
@@ -62,6 +64,14 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
   // First: a master key that does not open the keystore stops start-up before anything else opens.
   const security = await createSecurityService({ dataDir: config.dataDir, data, audit: logAudit(log) });
   closers.push(() => security.close());
+  // In server mode a named but unreachable Redis stops start-up here.
+  const queue = await openQueueService({
+    mode: config.mode,
+    data,
+    ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+    ...(config.queuePrefix ? { prefix: config.queuePrefix } : {}),
+  });
+  closers.push(() => queue.close());
   const assets = createAssetService({ dataDir: config.dataDir, maxFrameBytes: config.limits.maxFrameBytes, uploadIdleMs: config.limits.idleTimeoutMs });
   closers.push(() => assets.close());
   const generate = createGenerateService({ modelDir: config.modelDir });
@@ -74,6 +84,7 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
     await plannerMethods(data, config.dataDir, log, closers),
     generate.methods,
     security.methods,
+    queueMethods(queue),
   ];
   for (const list of services) for (const m of list) methods.add(m);
 

@@ -29,6 +29,10 @@ export interface SidecarConfig {
   databaseUrl?: string;
   /** Server mode: the schema inside that database (ENSOUL_DATABASE_SCHEMA, default "public"). */
   databaseSchema?: string;
+  /** Server mode: the Redis the queue keeps jobs in through BullMQ (ENSOUL_REDIS_URL). */
+  redisUrl?: string;
+  /** Server mode: what every queue key in Redis starts with (ENSOUL_QUEUE_PREFIX, default "ensoul"). */
+  queuePrefix?: string;
   /** A Qwen3 ONNX model folder for the "llm" character generator (loaded on first use); none: procedural only. */
   modelDir?: string;
 }
@@ -87,6 +91,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const modelDir = overrides.modelDir ?? env["ENSOUL_MODEL_DIR"];
   const databaseUrl = overrides.databaseUrl ?? (env["ENSOUL_DATABASE_URL"] || undefined);
   const databaseSchema = overrides.databaseSchema ?? (env["ENSOUL_DATABASE_SCHEMA"] || undefined);
+  const redisUrl = overrides.redisUrl ?? (env["ENSOUL_REDIS_URL"] || undefined);
+  const queuePrefix = overrides.queuePrefix ?? (env["ENSOUL_QUEUE_PREFIX"] || undefined);
   return {
     mode: modeText,
     host: overrides.host ?? env["ENSOUL_HOST"] ?? "127.0.0.1",
@@ -98,6 +104,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     ...(modelDir ? { modelDir: path.resolve(modelDir) } : {}),
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(databaseSchema ? { databaseSchema } : {}),
+    ...(redisUrl ? { redisUrl } : {}),
+    ...(queuePrefix ? { queuePrefix } : {}),
   };
 }
 

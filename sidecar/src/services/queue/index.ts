@@ -20,6 +20,7 @@ import type {
   WorkerOptions,
 } from "./job.js";
 import { isFinished } from "./job.js";
+import type { QueueSqlStore } from "./sqlite.js";
 
 export * from "./job.js";
 
@@ -169,4 +170,32 @@ export function queueServiceOver(backend: QueueBackend): QueueService {
     close: () => backend.close(),
     watch: (id, onEvent, options = {}) => watchJob(backend, id, onEvent, options),
   };
+}
+
+export interface QueueServiceOptions {
+  mode: "embedded" | "server";
+  /** Embedded: the data service's store; the queue keeps its tables in the same SQLite file. */
+  data: QueueSqlStore;
+  /** Server: a redis:// URL (ENSOUL_REDIS_URL). */
+  redisUrl?: string;
+  /** Server: what every Redis key of the queue starts with (default "ensoul"). */
+  prefix?: string;
+}
+
+/**
+ * Opens the queue the mode asks for. Server mode without ENSOUL_REDIS_URL is
+ * FAILED_PRECONDITION; with one that does not answer, UNAVAILABLE naming it.
+ */
+export async function openQueueService(options: QueueServiceOptions): Promise<QueueService> {
+  if (options.mode === "embedded") {
+    const { openSqliteQueue } = await import("./sqlite.js");
+    return queueServiceOver(await openSqliteQueue(options.data));
+  }
+  if (!options.redisUrl) {
+    throw new EnsoulError("FAILED_PRECONDITION", "server mode needs Redis for the queue: set ENSOUL_REDIS_URL to a redis:// URL", {
+      field: "ENSOUL_REDIS_URL",
+    });
+  }
+  const { openBullmqQueue } = await import("./bullmq.js");
+  return queueServiceOver(await openBullmqQueue({ redisUrl: options.redisUrl, ...(options.prefix ? { prefix: options.prefix } : {}) }));
 }
