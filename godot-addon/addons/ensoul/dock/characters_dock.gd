@@ -21,9 +21,8 @@ signal failed(message: String)
 ## The character was saved: its [code].tres[/code] path (the [code].glb[/code] lies beside it).
 signal saved(path: String)
 
-## Project settings the dock reads (the editor plugin registers them).
-const SETTING_URL := "ensoul/sidecar/url"
-const SETTING_TOKEN := "ensoul/sidecar/token"
+## Project setting: the command that starts a sidecar (an array of strings). The sidecar's URL
+## and token are [EnsoulSettings]'.
 const SETTING_COMMAND := "ensoul/sidecar/command"
 ## Generators offered, as the protocol names them, with their labels.
 const GENERATORS: Array[Array] = [["procedural", "Procedural"], ["llm", "Model (llm)"]]
@@ -40,9 +39,9 @@ const COLOR_OK := Color(0.45, 0.85, 0.5)
 const COLOR_WAIT := Color(0.95, 0.8, 0.35)
 const COLOR_BAD := Color(0.95, 0.45, 0.4)
 
-## The sidecar's WebSocket URL ("" reads [constant SETTING_URL]).
+## The sidecar's WebSocket URL ("" reads the project setting, see [EnsoulSettings]).
 @export var sidecar_url: String = ""
-## Bearer token ("" reads [constant SETTING_TOKEN]).
+## Bearer token ("" reads the project setting, see [EnsoulSettings]).
 @export var sidecar_token: String = ""
 ## Command that starts a sidecar when none answers (empty reads [constant SETTING_COMMAND]).
 @export var sidecar_command: PackedStringArray = PackedStringArray()
@@ -61,7 +60,7 @@ var history: Array[Dictionary] = []
 var latency_ms: float = -1.0
 
 var _launcher: EnsoulSidecarLauncher
-var _generation: EnsoulRequest = null
+var _generation: EnsoulGeneration = null
 var _incoming: EnsoulCharacter = null  # the character the current generation fills
 var _streamed_text: String = ""
 var _field_items: Dictionary = {}  # field name → TreeItem
@@ -100,8 +99,11 @@ func _ready() -> void:
 	_setup_fields_tree()
 	client = EnsoulClient.new()
 	client.name = "Client"
-	client.url = _setting(sidecar_url, SETTING_URL, "ws://127.0.0.1:7317/v1/ws")
-	client.token = _setting(sidecar_token, SETTING_TOKEN, "")
+	client.use_project_settings()
+	if sidecar_url != "":
+		client.url = sidecar_url
+	if sidecar_token != "":
+		client.token = sidecar_token
 	client.connected.connect(_on_connected)
 	client.disconnected.connect(_on_disconnected)
 	add_child(client)
@@ -130,7 +132,7 @@ func _ready() -> void:
 func _process(delta: float) -> void:
 	if client == null:
 		return
-	if client.state == EnsoulClient.State.OPEN:
+	if client.is_open():
 		_ping_left_s -= delta
 		if _ping_left_s <= 0.0:
 			_ping_left_s = PING_INTERVAL_S
@@ -163,26 +165,24 @@ func start_sidecar() -> void:
 ## Generates a character from the prompt, seed and generator in the dock. The text streams into
 ## the view, each field fills as it completes, then the body is built and previewed.
 func generate() -> void:
-	if client.state != EnsoulClient.State.OPEN:
+	if not client.is_open():
 		_show_message("Not connected to the sidecar: connect or start one first.", true)
 		return
 	cancel()
-	var request := EnsoulV1.GenerateRequest.new()
-	request.prompt = _prompt_edit.text.strip_edges()
-	request.seed = int(_seed_spin.value)
-	request.generator = GENERATORS[_generator_option.selected][0]
-	# The view keeps the previous character until the first frame arrives: a request the
+	# The view keeps the previous character until the first piece arrives: a request the
 	# sidecar refuses leaves it as it was.
 	_incoming = EnsoulCharacter.new()
-	_incoming.prompt = request.prompt
-	_incoming.seed = request.seed
-	_incoming.generator = request.generator
+	_incoming.prompt = _prompt_edit.text.strip_edges()
+	_incoming.seed = int(_seed_spin.value)
+	_incoming.generator = GENERATORS[_generator_option.selected][0]
 	_set_busy(true)
 	_show_message("Generating…", false)
-	var generation := client.send_request(&"generate_request", request, true)
+	var generation := client.generate(_incoming.prompt, _incoming.seed, _incoming.generator)
 	_generation = generation
-	generation.frame_received.connect(_on_generate_frame.bind(generation))
-	var result: EnsoulResult = generation.result if generation.is_done() else await generation.finished
+	generation.delta.connect(_on_text_streamed.bind(generation))
+	generation.field_completed.connect(_on_field_completed.bind(generation))
+	generation.done.connect(_on_generation_done.bind(generation))
+	var result := await generation.wait()
 	if _generation != generation:
 		return  # cancelled or replaced by a newer generation
 	_generation = null
@@ -211,11 +211,8 @@ func cancel() -> void:
 func build_body() -> void:
 	if character == null:
 		return
-	var request := EnsoulV1.BodyBuild.new()
-	request.character_json = character.to_json()
-	request.include_bytes = true
 	var shown := character
-	var result := await client.call_method(&"body_build", request, 60.0)
+	var result := await client.build_body(character.to_dict(), true)
 	if shown != character:
 		return  # a newer character replaced it meanwhile
 	if not result.ok:
@@ -338,34 +335,39 @@ func streamed_text() -> String:
 	return _streamed_text
 
 
-func _on_generate_frame(envelope: EnsoulV1.Envelope, generation: EnsoulRequest) -> void:
+func _on_text_streamed(text: String, generation: EnsoulGeneration) -> void:
 	if generation != _generation:
 		return
 	if character != _incoming:
 		_show_incoming()
-	if envelope.body == &"generate_delta":
-		var delta := envelope.generate_delta
-		if delta.text != "":
-			_streamed_text += delta.text
-			_show_text_end(_stream_text, _streamed_text)
-			text_streamed.emit(delta.text)
-		if delta.field != "":
-			var value: Variant = JSON.parse_string(delta.field_json)
-			if character.apply_field(delta.field, value):
-				_fill_field(delta.field)
-				field_filled.emit(delta.field)
-	elif envelope.body == &"generate_done":
-		var done := envelope.generate_done
-		var finished := EnsoulCharacter.from_generate_done(done)
-		if finished == null:
-			_fail("The sidecar sent a character that is not JSON: %s" % EnsoulCharacter.last_error())
-			return
-		finished.prompt = character.prompt
-		finished.seed = character.seed
-		character = finished
-		_incoming = finished
-		for field in EnsoulCharacter.FIELDS:
-			_fill_field(field)
+	_streamed_text += text
+	_show_text_end(_stream_text, _streamed_text)
+	text_streamed.emit(text)
+
+
+func _on_field_completed(field: String, value: Variant, generation: EnsoulGeneration) -> void:
+	if generation != _generation:
+		return
+	if character != _incoming:
+		_show_incoming()
+	if character.apply_field(field, value):
+		_fill_field(field)
+		field_filled.emit(field)
+
+
+## The validated character replaces the one the fields filled (same values, and now checked).
+func _on_generation_done(_document: Dictionary, generation: EnsoulGeneration) -> void:
+	if generation != _generation:
+		return
+	var finished := EnsoulCharacter.from_generate_done(generation.reply)
+	if finished == null:
+		return  # the generation itself fails on a character that is not a JSON object
+	finished.prompt = _incoming.prompt
+	finished.seed = _incoming.seed
+	character = finished
+	_incoming = finished
+	for field in EnsoulCharacter.FIELDS:
+		_fill_field(field)
 
 
 ## Clears the view for the character that has started to stream in.
@@ -444,11 +446,10 @@ func _on_disconnected(code: int, reason: String) -> void:
 
 
 func _measure_latency() -> void:
-	var started_us := Time.get_ticks_usec()
-	var pong := await client.ping()
-	if not pong.ok or client.welcome == null:
+	var measured := await client.latency_ms()
+	if measured < 0.0 or client.welcome == null:
 		return
-	latency_ms = (Time.get_ticks_usec() - started_us) / 1000.0
+	latency_ms = measured
 	_set_status(true, "Sidecar: connected · version %s · %.0f ms" % [client.welcome.server_version, latency_ms], COLOR_OK)
 
 
@@ -461,7 +462,7 @@ func _on_launcher_stopped(message: String) -> void:
 	_start_button.disabled = not EnsoulSidecarLauncher.can_launch()
 	_log_panel.visible = true
 	_log_text.text += "[%s]\n" % message
-	if client.state != EnsoulClient.State.OPEN:
+	if not client.is_open():
 		_set_status(false, "Sidecar: %s" % message, COLOR_BAD)
 
 
@@ -499,7 +500,7 @@ func _on_history_selected(index: int) -> void:
 	body_glb = PackedByteArray()
 	_preview.clear()
 	_save_button.disabled = true
-	if client.state == EnsoulClient.State.OPEN:
+	if client.is_open():
 		await build_body()
 
 
@@ -549,7 +550,7 @@ func _set_status(connected: bool, text: String, color: Color) -> void:
 
 
 func _set_busy(busy: bool) -> void:
-	_generate_button.disabled = busy or client.state != EnsoulClient.State.OPEN
+	_generate_button.disabled = busy or not client.is_open()
 	_cancel_button.disabled = not busy
 
 
@@ -604,9 +605,3 @@ static func _write_atomically(path: String, bytes: PackedByteArray) -> Error:
 	if err != OK:
 		DirAccess.remove_absolute(tmp)
 	return err
-
-
-static func _setting(value: String, setting: String, fallback: String) -> String:
-	if value != "":
-		return value
-	return str(ProjectSettings.get_setting(setting, fallback))

@@ -1,3 +1,4 @@
+@tool
 @icon("res://addons/ensoul/runtime/ensoul_character.svg")
 class_name EnsoulCharacter
 extends Resource
