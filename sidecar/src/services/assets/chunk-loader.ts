@@ -5,7 +5,7 @@
 
 import { promises as fsp } from "node:fs";
 import { EnsoulError } from "../../lib/errors.js";
-import { LocalChunkStore, missingChunk, openChunk, type ChunkSource } from "./chunk-store.js";
+import { LocalChunkStore, missingChunk, openChunk, wrongChunkLength, type ChunkSource } from "./chunk-store.js";
 import type { ChunkWorkerPool } from "./chunk-workers.js";
 import { decodeIndex, type BlobIndex, type ChunkDigest, type IndexChunk } from "./index-format.js";
 
@@ -23,8 +23,7 @@ export async function readIndexFile(file: string): Promise<BlobIndex> {
 /** Loads a run of chunks from the store, verified, as pieces in order. */
 export async function loadChunks(chunks: readonly IndexChunk[], store: ChunkSource, digest: ChunkDigest, pool: ChunkWorkerPool): Promise<Uint8Array[]> {
   if (store instanceof LocalChunkStore) {
-    const r = await pool.load(store.dir, store.name, chunks.map((c) => c.id), chunks.map((c) => c.start), digest);
-    return r.chunks;
+    return (await pool.load(store.dir, store.name, chunks, digest)).chunks;
   }
   const settled = await Promise.allSettled(
     chunks.map(async (c) => {
@@ -44,9 +43,8 @@ export async function loadChunks(chunks: readonly IndexChunk[], store: ChunkSour
 /** A chunk that hashes right but is not as long as the index says means a broken index. */
 export function checkChunkLengths(chunks: readonly IndexChunk[], pieces: readonly Uint8Array[]): void {
   chunks.forEach((c, k) => {
-    if (pieces[k]?.length !== c.sizeBytes) {
-      throw new EnsoulError("FAILED_PRECONDITION", `chunk ${c.id} (index offset ${c.start}) has ${pieces[k]?.length} bytes, the index says ${c.sizeBytes}`);
-    }
+    const actual = pieces[k]?.length ?? 0;
+    if (actual !== c.sizeBytes) throw wrongChunkLength({ id: c.id, offset: c.start }, actual, c.sizeBytes);
   });
 }
 

@@ -68,6 +68,11 @@ export function corruptChunk(loc: ChunkLocation, why: string, cause?: unknown): 
   return new EnsoulError("FAILED_PRECONDITION", `corrupt ${where(loc)}: ${why}`, { cause });
 }
 
+/** A chunk that hashes right but is not as long as the index says means a broken index. */
+export function wrongChunkLength(loc: ChunkLocation, actualBytes: number, indexBytes: number): EnsoulError {
+  return new EnsoulError("FAILED_PRECONDITION", `${where(loc)} has ${actualBytes} bytes, the index says ${indexBytes}`);
+}
+
 /** Atomic writes live in lib/; re-exported for the asset store's modules. */
 export { writeFileAtomic };
 

@@ -28,7 +28,8 @@ describe("chunk worker pool", () => {
       expect(Object.keys(first.written).sort()).toEqual([...expected].sort());
       const second = await pool.store(batch(pieces), lengths, "sha256", store);
       expect(second.written).toEqual({});
-      const loaded = await pool.load(store, store, expected, [0, 1000, 71_000], "sha256");
+      const starts = [0, 1000, 71_000];
+      const loaded = await pool.load(store, store, expected.map((id, i) => ({ id, start: starts[i]!, sizeBytes: lengths[i]! })), "sha256");
       expect(loaded.chunks.map((c) => Buffer.from(c))).toEqual(pieces);
       expect((await new LocalChunkStore(store).get({ id: expected[1]! }, "sha256")).equals(pieces[1]!)).toBe(true);
     } finally {

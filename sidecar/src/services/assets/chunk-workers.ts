@@ -9,21 +9,30 @@ import { availableParallelism } from "node:os";
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { EnsoulError } from "../../lib/errors.js";
-import { corruptChunk, missingChunk, ZSTD_LEVEL } from "./chunk-store.js";
-import type { ChunkDigest } from "./index-format.js";
+import { corruptChunk, missingChunk, wrongChunkLength, ZSTD_LEVEL } from "./chunk-store.js";
+import type { ChunkDigest, IndexChunk } from "./index-format.js";
 
 const WORKER_SCRIPT = String.raw`
 const { parentPort, workerData } = require("node:worker_threads");
 const { createHash, randomBytes } = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
-const zstd = require(workerData.zstdPath);
+const zstd = require(workerData.zstdBindingPath);
+const { Compressor, decompress } = require(workerData.zstdPath);
 const madeDirs = new Set();
+const dctx = new zstd.DCtx();
 let compressor, compressorLevel;
+// Scratch buffers reused for every run: fresh ones cost page faults (system time).
+let runBuffer = Buffer.allocUnsafe(0);
+let readBuffer = Buffer.allocUnsafe(512 * 1024);
+
+function scratch(buffer, bytes) {
+  return buffer.length >= bytes ? buffer : Buffer.allocUnsafe(Math.max(bytes, buffer.length * 2));
+}
 
 function compress(chunk, level) {
   if (compressorLevel !== level) {
-    compressor = new zstd.Compressor();
+    compressor = new Compressor();
     compressor.setParameters({ compressionLevel: level });
     compressorLevel = level;
   }
@@ -69,29 +78,88 @@ function store(m) {
   return { result: { ids, written } };
 }
 
-function load(m) {
-  const parts = [];
-  for (let i = 0; i < m.ids.length; i++) {
-    let packed;
-    try {
-      packed = fs.readFileSync(chunkPath(m.storeDir, m.ids[i]));
-    } catch (err) {
-      if (err.code === "ENOENT") return { result: { failure: "missing", index: i } };
-      throw err;
-    }
-    let data;
-    try {
-      data = zstd.decompress(packed);
-    } catch (err) {
-      return { result: { failure: "unreadable", index: i } };
-    }
-    const actual = createHash(m.digest).update(data).digest("hex");
-    if (actual !== m.ids[i]) return { result: { failure: "mismatch", index: i, actual } };
-    parts.push(data);
+/** A chunk file's bytes in the read scratch buffer (valid until the next call), or undefined if absent. */
+function readChunkFile(file) {
+  let fd;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch (err) {
+    if (err.code === "ENOENT") return undefined;
+    throw err;
   }
-  // Hand each chunk's own memory over without copying; copy only those sharing a pooled buffer.
-  const buffers = parts.map((p) => (p.byteOffset === 0 && p.buffer.byteLength === p.length ? p.buffer : new Uint8Array(p).buffer));
-  return { result: { buffers }, transfer: buffers };
+  try {
+    let size = 0;
+    for (;;) {
+      if (size === readBuffer.length) {
+        const bigger = Buffer.allocUnsafe(readBuffer.length * 2);
+        readBuffer.copy(bigger, 0, 0, size);
+        readBuffer = bigger;
+      }
+      const n = fs.readSync(fd, readBuffer, size, readBuffer.length - size, null);
+      if (n === 0) return readBuffer.subarray(0, size);
+      size += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Why a stored frame is not the chunk wanted: unreadable, other content, or other length. */
+function diagnose(frame, id, digest) {
+  let data;
+  try {
+    data = decompress(frame);
+  } catch (err) {
+    return { failure: "unreadable" };
+  }
+  const actual = createHash(digest).update(data).digest("hex");
+  if (actual !== id) return { failure: "mismatch", actual };
+  return { failure: "length", actualBytes: data.length };
+}
+
+/**
+ * Reads, decompresses and verifies chunks laid end to end into target (sizes from the index);
+ * returns undefined when all are good, else the first failure and its place.
+ */
+function unpackAll(m, target) {
+  let pos = 0;
+  for (let i = 0; i < m.ids.length; i++) {
+    const slot = target.subarray(pos, pos + m.sizes[i]);
+    pos += m.sizes[i];
+    const frame = readChunkFile(chunkPath(m.storeDir, m.ids[i]));
+    if (frame === undefined) return { failure: "missing", index: i };
+    let n = -1;
+    try {
+      n = dctx.decompress(slot, frame);
+    } catch (err) {}
+    if (n === slot.length && createHash(m.digest).update(slot).digest("hex") === m.ids[i]) continue;
+    return { ...diagnose(frame, m.ids[i], m.digest), index: i };
+  }
+  return undefined;
+}
+
+function total(sizes) {
+  let sum = 0;
+  for (const s of sizes) sum += s;
+  return sum;
+}
+
+function load(m) {
+  const bytes = Buffer.allocUnsafe(total(m.sizes));
+  const failure = unpackAll(m, bytes);
+  if (failure) return { result: failure };
+  const buffer = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length ? bytes.buffer : new Uint8Array(bytes).buffer;
+  return { result: { buffer }, transfer: [buffer] };
+}
+
+/** Like load, but writes the run straight into the output file at its blob offset. */
+function write(m) {
+  const bytes = total(m.sizes);
+  runBuffer = scratch(runBuffer, bytes);
+  const failure = unpackAll(m, runBuffer);
+  if (failure) return { result: failure };
+  for (let done = 0; done < bytes; ) done += fs.writeSync(m.fd, runBuffer, done, bytes - done, m.position + done);
+  return { result: {} };
 }
 
 parentPort.on("message", (m) => {
@@ -100,6 +168,7 @@ parentPort.on("message", (m) => {
     if (m.op === "store") reply = store(m);
     else if (m.op === "hash") reply = { result: { ids: hashAll(new Uint8Array(m.data), m.lengths, m.digest) } };
     else if (m.op === "load") reply = load(m);
+    else if (m.op === "write") reply = write(m);
     else throw new Error("unknown op " + m.op);
     parentPort.postMessage({ seq: m.seq, result: reply.result }, reply.transfer || []);
   } catch (err) {
@@ -128,7 +197,7 @@ export interface StoreBatchResult {
   readonly written: Record<string, number>;
 }
 
-/** A chunk of a `load` batch is missing (NOT_FOUND) or corrupt (FAILED_PRECONDITION). */
+/** A chunk of a `load` or `write` batch is missing (NOT_FOUND) or corrupt (FAILED_PRECONDITION). */
 export class ChunkLoadError extends EnsoulError {
   /** The chunk's place among the ids asked for; the ones before it loaded fine. */
   readonly chunkIndex: number;
@@ -142,6 +211,37 @@ export class ChunkLoadError extends EnsoulError {
 export interface LoadBatchResult {
   /** The chunks' uncompressed bytes, in the order asked for. */
   readonly chunks: Uint8Array[];
+}
+
+/** What a `load` or `write` worker reply says when a chunk is not as the index wants it. */
+type UnpackReply =
+  | { failure?: undefined }
+  | { failure: "missing"; index: number }
+  | { failure: "unreadable"; index: number }
+  | { failure: "mismatch"; index: number; actual: string }
+  | { failure: "length"; index: number; actualBytes: number };
+
+function unpackRequest(storeDir: string, chunks: readonly IndexChunk[], digest: ChunkDigest): Record<string, unknown> {
+  return { storeDir, digest, ids: chunks.map((c) => c.id), sizes: chunks.map((c) => c.sizeBytes) };
+}
+
+function throwUnpackFailure(r: UnpackReply, chunks: readonly IndexChunk[], storeName: string): void {
+  if (r.failure === undefined) return;
+  const c = chunks[r.index]!;
+  const loc = { id: c.id, offset: c.start };
+  const error = (() => {
+    switch (r.failure) {
+      case "missing":
+        return missingChunk(loc, storeName);
+      case "unreadable":
+        return corruptChunk(loc, "not a readable zstd frame");
+      case "mismatch":
+        return corruptChunk(loc, `its content hashes to ${r.actual}`);
+      case "length":
+        return wrongChunkLength(loc, r.actualBytes, c.sizeBytes);
+    }
+  })();
+  throw new ChunkLoadError(r.index, error);
 }
 
 /** Default thread count: one worker per core (at least one, at most eight). */
@@ -160,9 +260,10 @@ export class ChunkWorkerPool {
 
   constructor(readonly size: number = defaultThreads()) {
     if (!Number.isInteger(size) || size < 1) throw new EnsoulError("INVALID_ARGUMENT", "thread count must be at least 1");
-    const zstdPath = createRequire(import.meta.url).resolve("zstd-napi");
+    const require = createRequire(import.meta.url);
+    const workerData = { zstdPath: require.resolve("zstd-napi"), zstdBindingPath: require.resolve("zstd-napi/binding") };
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(WORKER_SCRIPT, { eval: true, workerData: { zstdPath } });
+      const worker = new Worker(WORKER_SCRIPT, { eval: true, workerData });
       const entry: PoolWorker = { worker, pending: new Map() };
       worker.unref();
       worker.on("message", (msg: { seq: number; result?: unknown; error?: string }) => {
@@ -215,18 +316,24 @@ export class ChunkWorkerPool {
   }
 
   /**
-   * Reads and verifies chunks from a local store; `offsets` (blob offsets per the index) only
-   * serve the error message when a chunk is missing or corrupt (a ChunkLoadError).
+   * Reads, decompresses and verifies chunks from a local store; a missing or corrupt chunk, or one
+   * whose length is not the index's, is a ChunkLoadError naming its id and blob offset.
    */
-  async load(storeDir: string, storeName: string, ids: string[], offsets: number[], digest: ChunkDigest): Promise<LoadBatchResult> {
-    type Reply = { buffers: ArrayBuffer[] } | { failure: "missing" | "unreadable" | "mismatch"; index: number; actual?: string };
-    const r = await this.call<Reply>({ op: "load", storeDir, ids, digest });
-    if ("failure" in r) {
-      const loc = { id: ids[r.index]!, offset: offsets[r.index] };
-      const error = r.failure === "missing" ? missingChunk(loc, storeName) : corruptChunk(loc, r.failure === "unreadable" ? "not a readable zstd frame" : `its content hashes to ${r.actual}`);
-      throw new ChunkLoadError(r.index, error);
-    }
-    return { chunks: r.buffers.map((b) => new Uint8Array(b)) };
+  async load(storeDir: string, storeName: string, chunks: readonly IndexChunk[], digest: ChunkDigest): Promise<LoadBatchResult> {
+    const r = await this.call<UnpackReply & { buffer: ArrayBuffer }>({ op: "load", ...unpackRequest(storeDir, chunks, digest) });
+    throwUnpackFailure(r, chunks, storeName);
+    const all = new Uint8Array(r.buffer);
+    let pos = 0;
+    return { chunks: chunks.map((c) => all.subarray(pos, (pos += c.sizeBytes))) };
+  }
+
+  /**
+   * Like `load`, but the worker writes the run of consecutive chunks straight into the open file
+   * `fd` at the first chunk's blob offset, so no chunk bytes travel between threads.
+   */
+  async write(storeDir: string, storeName: string, chunks: readonly IndexChunk[], digest: ChunkDigest, fd: number): Promise<void> {
+    const r = await this.call<UnpackReply>({ op: "write", ...unpackRequest(storeDir, chunks, digest), fd, position: chunks[0]?.start ?? 0 });
+    throwUnpackFailure(r, chunks, storeName);
   }
 
   /** False once closed or once a worker died. */

@@ -133,14 +133,20 @@ export async function extractBlob(options: ExtractOptions): Promise<ExtractResul
   try {
     await fsp.mkdir(path.dirname(output), { recursive: true });
     out = await fsp.open(temp, "wx");
-    const load = (step: Step): Promise<Uint8Array[]> =>
-      step.kind === "store" ? loadChunks(step.chunks, store, index.digest, pool) : readSeedChunk(step, seedHandles, index).then((b) => [b]);
-    for await (const [step, pieces] of inOrder(steps, pool.size * 2, load)) {
+    const fd = out.fd;
+    const file = out;
+    // Each step puts its bytes at their blob offset: runs from a local store are written by the
+    // workers themselves; seed chunks and other sources' chunks come back here to be written.
+    const place = async (step: Step): Promise<void> => {
+      if (step.kind === "store" && store instanceof LocalChunkStore) return pool.write(store.dir, store.name, step.chunks, index.digest, fd);
       const stepChunks = step.kind === "seed" ? [step.chunk] : step.chunks;
+      const pieces = step.kind === "seed" ? [await readSeedChunk(step, seedHandles, index)] : await loadChunks(step.chunks, store, index.digest, pool);
       checkChunkLengths(stepChunks, pieces);
-      const { bytesWritten } = await out.writev(pieces);
       const wanted = pieces.reduce((n, p) => n + p.length, 0);
+      const { bytesWritten } = await file.writev(pieces, stepChunks[0]!.start);
       if (bytesWritten !== wanted) throw new EnsoulError("INTERNAL", `short write to ${temp}: ${bytesWritten} of ${wanted} bytes`);
+    };
+    for await (const [step] of inOrder(steps, pool.size * 2, place)) {
       if (step.kind === "seed") {
         result.chunksFromSeed++;
         result.bytesFromSeed += step.chunk.sizeBytes;

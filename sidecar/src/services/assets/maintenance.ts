@@ -41,7 +41,7 @@ export async function verifyIndex(options: { index: string | BlobIndex; store: s
     let rest = chunks;
     while (rest.length > 0) {
       try {
-        await pool.load(store.dir, store.name, rest.map((c) => c.id), rest.map((c) => c.start), index.digest);
+        await pool.load(store.dir, store.name, rest, index.digest);
         return;
       } catch (err) {
         if (!(err instanceof ChunkLoadError)) throw err;
