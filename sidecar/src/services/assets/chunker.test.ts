@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BUZHASH_TABLE } from "./buzhash-table.js";
-import { buildChunkerWasm, instantiateChunkerWasm } from "./chunker-wasm.js";
+import { buildChunkerWasm, divisibilityConstant, instantiateChunkerWasm } from "./chunker-wasm.js";
 import {
   chunkLengths,
   DEFAULT_CHUNK_SIZES,
@@ -108,6 +108,26 @@ describe("chunker", () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it("finds h % d == d - 1 by the Wasm loop's multiplication exactly where division does (property)", () => {
+    const U64 = (1n << 64n) - 1n;
+    // The Wasm test, step by step: (h - (d - 1)) as u32, times c, as u64, at most c - 1, and h >= d - 1.
+    const byMultiplication = (h: number, d: number): boolean => {
+      const c = divisibilityConstant(d);
+      const product = (BigInt((h - (d - 1)) >>> 0) * c) & U64;
+      return product <= ((c - 1n) & U64) && h >= d - 1;
+    };
+    const edges = (d: number): number[] => [0, 1, d - 2, d - 1, d, 2 * d - 1, 0xffffffff, 0xffffffff - d, Math.floor(0xffffffff / d) * d - 1];
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 128 * 1024 * 1024 }), fc.integer({ min: 0, max: 0xffffffff }), (d, h) => {
+        for (const x of [h, ...edges(d)].filter((v) => v >= 0 && v <= 0xffffffff)) {
+          expect(byMultiplication(x, d)).toBe(x % d === d - 1);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    for (const d of [1, 2, 3, 49535, 65536, 1 << 27]) for (const x of edges(d).filter((v) => v >= 0)) expect(byMultiplication(x, d)).toBe(x % d === d - 1);
   });
 
   it("cuts a chunk of exactly min bytes when the seed window is a boundary", () => {

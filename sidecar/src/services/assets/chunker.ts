@@ -15,7 +15,7 @@
 
 import { EnsoulError } from "../../lib/errors.js";
 import { BUZHASH_TABLE } from "./buzhash-table.js";
-import { DATA_OFFSET, instantiateChunkerWasm, type ChunkerWasm } from "./chunker-wasm.js";
+import { cutConstants, DATA_OFFSET, instantiateChunkerWasm, type ChunkerWasm } from "./chunker-wasm.js";
 
 export const WINDOW_BYTES = 48;
 /** casync's CA_CHUNK_SIZE_LIMIT_MIN / _MAX (src/cachunk.h). */
@@ -160,6 +160,8 @@ export class Chunker {
   private readonly capacity: number;
   private readonly lookahead: number;
   private readonly discriminator: number;
+  private readonly inverse: bigint;
+  private readonly inverseMinus1: bigint;
   private readonly fixed: boolean;
   private bytes: Uint8Array;
   private start = DATA_OFFSET;
@@ -173,6 +175,7 @@ export class Chunker {
     this.wasm = instantiateChunkerWasm(this.capacity);
     this.bytes = new Uint8Array(this.wasm.memory.buffer);
     this.discriminator = discriminatorFor(sizes);
+    ({ inverse: this.inverse, inverseMinus1: this.inverseMinus1 } = cutConstants(this.discriminator));
     this.fixed = isFixedSize(sizes);
   }
 
@@ -213,7 +216,7 @@ export class Chunker {
     if (first >= stop) return stop;
     if (first - start >= this.sizes.maxBytes) return first;
     const limit = Math.min(stop, start + this.sizes.maxBytes);
-    return this.wasm.cut(first, limit, this.discriminator, this.discriminator - 1);
+    return this.wasm.cut(first, limit, this.discriminator - 1, this.inverse, this.inverseMinus1);
   }
 }
 
