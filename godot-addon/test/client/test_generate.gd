@@ -1,5 +1,6 @@
 extends SidecarTest
-## EnsoulClient.generate against the real sidecar: a streamed procedural generation.
+## EnsoulClient.generate and build_body against the real sidecar: a streamed procedural
+## generation, and a body built for the character.
 
 
 func test_a_generation_streams_deltas_and_fields_before_done() -> void:
@@ -7,6 +8,7 @@ func test_a_generation_streams_deltas_and_fields_before_done() -> void:
 		return
 	var events: Array[String] = []
 	var generation := client.generate("a grumpy dwarf blacksmith", 7, "procedural", {"level": 4, "name": "Borin"})
+	assert_false(generation.is_done(), "generate() returns at once; the frames come later")
 	generation.delta.connect(func(_text: String) -> void: events.append("delta"))
 	generation.field_completed.connect(func(name: String, _value: Variant) -> void: events.append("field:" + name))
 	generation.done.connect(func(_character: Dictionary) -> void: events.append("done"))
@@ -68,3 +70,21 @@ func test_cancel_ends_the_generation_at_once() -> void:
 	await get_tree().create_timer(0.2).timeout
 	assert_eq(deltas[0], 0, "no delta after cancel")
 	assert_true(generation.character.is_empty())
+
+
+func test_a_generated_character_gets_a_body() -> void:
+	if not assert_true((await client.open()).ok):
+		return
+	var generation := client.generate("a stout halfling baker", 11)
+	if not assert_true((await generation.wait()).ok):
+		return
+	var result := await client.build_body(generation.character, true)
+	if not assert_true(result.ok, str(result)):
+		return
+	var built := result.envelope.body_built
+	assert_eq(built.asset.content_type, "model/gltf-binary")
+	assert_eq(built.asset.size_bytes, built.glb.size())
+	assert_eq(built.glb.slice(0, 4).get_string_from_ascii(), "glTF", "a binary glTF")
+	var bad := await client.build_body({"name": "no appearance"})
+	assert_eq(bad.error_name(), "INVALID_ARGUMENT", str(bad))
+	assert_eq(bad.field, "bodyBuild.characterJson.appearance")

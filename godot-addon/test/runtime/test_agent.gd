@@ -120,3 +120,14 @@ func test_an_agent_without_a_domain_says_so() -> void:
 	add_child(villager)
 	assert_eq(events, ["error:INVALID_ARGUMENT"] as Array[String])
 	assert_false(agent.is_running())
+
+
+func test_a_domain_the_sidecar_refuses_is_an_error_value() -> void:
+	agent.client = client
+	agent.domain = EnsoulDomain.from_document({"name": "broken", "actions": 5})
+	await client.open()
+	add_child(villager)
+	if not await _wait_for("error:INVALID_ARGUMENT"):
+		return
+	assert_false(agent.is_running())
+	assert_false(events.any(func(e: String) -> bool: return e.begins_with("plan")), str(events))

@@ -71,16 +71,17 @@ func generate(prompt: String, seed: int = 0, generator: String = "procedural", h
 
 ## Builds a rigged .glb body and stores it as an asset. [param document] is a whole character
 ## ([param source] &"character_json"), its appearance (&"appearance_json") or body parameters
-## (&"params_json"). With [param include_bytes] the reply also carries the .glb. The result's
-## envelope carries the BodyBuilt ([code]result.envelope.body_built[/code]).
-func build_body(document: Dictionary, include_bytes: bool = false, source: StringName = &"character_json", project: String = "") -> EnsoulResult:
+## (&"params_json"). With [param include_bytes] the reply also carries the .glb (refused when it
+## is bigger than a frame). The result's envelope carries the BodyBuilt
+## ([code]result.envelope.body_built[/code]: the stored asset, and the bytes if asked).
+func build_body(document: Dictionary, include_bytes: bool = false, source: StringName = &"character_json", project: String = "", timeout_s: float = 60.0) -> EnsoulResult:
 	var message := EnsoulV1.BodyBuild.new()
 	if source not in [&"character_json", &"appearance_json", &"params_json"]:
 		return EnsoulResult.failure(EnsoulV1.ErrorCode.INVALID_ARGUMENT, "source must be character_json, appearance_json or params_json, not %s" % source, "bodyBuild.source")
 	message.set(source, JSON.stringify(document))
 	message.include_bytes = include_bytes
 	message.project = project
-	return await call_method(&"body_build", message)
+	return await call_method(&"body_build", message, timeout_s)
 
 
 ## Registers (or replaces) a planner domain document under [param domain_id]. The result's

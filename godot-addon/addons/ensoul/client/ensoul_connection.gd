@@ -8,7 +8,9 @@ extends Node
 ## The sidecar accepted Hello; [param welcome] holds the session and the granted roles. Emitted
 ## again after every reconnect.
 signal connected(welcome: EnsoulV1.Welcome)
-## The connection closed (a reconnect follows when [member auto_reconnect] is on).
+## The open connection was lost or closed (a reconnect follows when [member auto_reconnect] is
+## on, unless [method close] closed it). Attempts that never opened report through
+## [signal error_received] instead.
 signal disconnected(code: int, reason: String)
 ## A request failed, or the connection was refused: for status displays and logs. Requests
 ## cancelled by the caller are not reported here.
