@@ -111,7 +111,7 @@ describe("the village demo", () => {
     expect(plans[0]!.actions[0]).toBe(`walk(farmer,${BLOCKED_ROAD})`);
     const replans = plans.filter((p) => p.reason === "action_failed" || p.reason === "state_changed");
     expect(replans.length).toBeGreaterThanOrEqual(2);
-    expect(run.stdout.some((l) => /^DEMO-LOG .*FAILED: the road to the field is blocked$/.test(l)), "the barrier was met").toBe(true);
+    expect(run.stdout.some((l) => /^DEMO-LOG .*FAILED: the road to Field is blocked$/.test(l)), "the barrier was met").toBe(true);
     for (const plan of replans) {
       expect(plan.actions).not.toContain(`walk(farmer,${BLOCKED_ROAD})`);
       expect(plan.actions).not.toContain("walk(farmer,field,house_farmer)");

@@ -4,6 +4,9 @@ extends Node3D
 ## sidecar's planner (village_domain.json: work, trade, eat, rest) and act it out. The player
 ## blocks roads and takes items; the villagers find out when they get there and replan.
 ##
+## Built on the addon: [EnsoulClient] (generation, bodies, the domain), [EnsoulCharacter],
+## [EnsoulDomain] and one [EnsoulAgent] per villager.
+##
 ## Sidecar: command-line user args [code]--ensoul-url=[/code] and [code]--ensoul-token=[/code]
 ## (the web page passes them), else the project settings [code]ensoul/sidecar/url[/code] and
 ## [code]ensoul/sidecar/token[/code], else the token a local [code]npm start[/code] keeps in
@@ -38,6 +41,7 @@ var plans_by_reason: Dictionary = {}
 var errors: Array[String] = []
 
 var _world: VillageWorld
+var _domain: EnsoulDomain
 var _hud: VillageHud
 var _camera: Camera3D
 var _ready_count := 0
@@ -97,122 +101,108 @@ func _set_paused(on: bool) -> void:
 	print("DEMO-PAUSED %s" % on)
 
 
-## Opens the client and stores the village domain on the sidecar.
+## Opens the client and registers the village domain on the sidecar.
 func _connect_sidecar() -> void:
 	client = EnsoulClient.new()
-	client.url = _user_arg("ensoul-url", ProjectSettings.get_setting("ensoul/sidecar/url", "ws://127.0.0.1:7317/v1/ws"))
-	client.token = _user_arg("ensoul-token", ProjectSettings.get_setting("ensoul/sidecar/token", ""))
+	client.use_project_settings()
+	client.url = _user_arg("ensoul-url", client.url)
+	client.token = _user_arg("ensoul-token", client.token)
 	if client.token == "":
 		client.token = _local_admin_token()
+	# Three bodies are built at once; on a busy machine that takes a while.
+	client.request_timeout_s = 90.0
 	add_child(client)
 	_log("Connecting to %s" % client.url)
 	var opened := await client.open()
 	if not opened.ok:
 		_error("cannot reach the sidecar at %s: %s (start it with npm start)" % [client.url, opened.message])
 		return
-	var put := EnsoulV1.DomainPut.new()
-	put.domain_id = DOMAIN_ID
-	put.domain_json = FileAccess.get_file_as_string(DOMAIN_PATH)
-	var stored := await client.call_method(&"domain_put", put)
+	var source := EnsoulDomain.new()
+	source.source_path = DOMAIN_PATH
+	var problem := source.check()
+	if problem != "":
+		_error("the village domain: %s" % problem)
+		return
+	var stored := await client.put_domain(DOMAIN_ID, source.document())
 	if not stored.ok:
 		_error("the village domain was refused: %s (%s)" % [stored.message, stored.field])
+		return
+	# Registered once; every villager's agent refers to it by id.
+	_domain = EnsoulDomain.new()
+	_domain.domain_id = DOMAIN_ID
 
 
-## Generates the villager's character and body, then opens its planner session.
+## Generates the villager's character and body, then lets an EnsoulAgent plan its day.
 func _spawn_villager(spec: Dictionary, index: int) -> void:
 	var villager := Villager.new()
 	villager.setup(_world, spec["id"], spec["home"], spec["work"], Vector3(-0.9 + 0.9 * index, 0, 0.9), 3.8 + 1.1 * index)
 	villager.paused = true  # until every villager has a plan
 	add_child(villager)
 	villager.logged.connect(func(who: Villager, text: String) -> void: _log("%s: %s" % [who.display_name(), text]))
+	villager.planned.connect(_on_planned)
+	villager.day_over.connect(_on_day_over)
 
-	var character := await _generate_character(spec)
-	if character.is_empty():
+	var generation := client.generate(spec["prompt"], spec["seed"], "procedural", {"role": spec["role"]})
+	var generated := await generation.wait()
+	var character := EnsoulCharacter.from_generate_done(generation.reply) if generated.ok else null
+	if character == null:
+		_error("generating the %s failed: %s" % [spec["id"], generated.message if not generated.ok else EnsoulCharacter.last_error()])
 		return
 	villager.character = character
 	var body := await _build_body(character)
 	if body:
 		villager.wear(body)
-	_log("%s the %s moved into the %s" % [villager.display_name(), character.get("role", spec["role"]), spec["home"].replace("_", " ")])
+	_log("%s the %s moved into the %s" % [character.name, character.role, VillageWorld.PLACES[spec["home"]]["title"]])
 
-	var agent := VillageAgent.new()
-	agent.name = "Agent"
+	var agent := EnsoulAgent.new()
+	agent.name = "EnsoulAgent"
 	agent.client = client
 	agent.agent_id = spec["id"]
-	villager.agent = agent
-	villager.add_child(agent)
-	agent.plan_changed.connect(_on_plan_changed.bind(villager))
-	agent.action_started.connect(villager.act)
-	agent.plan_finished.connect(_on_plan_finished.bind(villager))
-	agent.agent_failed.connect(func(message: String) -> void: _error("%s's planner: %s" % [villager.villager_id, message]))
-	var state := _world.planner_state()
-	villager.planner_facts(state)
+	agent.domain = _domain
+	agent.state = _world.planner_state()
+	villager.planner_facts(agent.state)
+	agent.goal = [["day", spec["id"]]]
+	agent.error_received.connect(func(error: EnsoulResult) -> void: _error("%s's planner: %s" % [villager.villager_id, error.message]))
 	villagers.append(villager)
-	agent.open(DOMAIN_ID, state, [["day", spec["id"]]])
+	villager.plan_with(agent)
 
 
-func _generate_character(spec: Dictionary) -> Dictionary:
-	var request := EnsoulV1.GenerateRequest.new()
-	request.prompt = spec["prompt"]
-	request.generator = "procedural"
-	request.seed = spec["seed"]
-	request.hints_json = JSON.stringify({"role": spec["role"]})
-	var stream := client.send_request(&"generate_request", request, true)
-	var character_json := [""]
-	stream.frame_received.connect(func(envelope: EnsoulV1.Envelope) -> void:
-		if envelope.body == &"generate_done":
-			character_json[0] = envelope.generate_done.character_json)
-	var result: EnsoulResult = stream.result if stream.is_done() else await stream.finished
-	var parsed: Variant = JSON.parse_string(character_json[0])
-	if not result.ok or not parsed is Dictionary:
-		_error("generating the %s failed: %s" % [spec["id"], result.message if not result.ok else "no character"])
-		return {}
-	return parsed
-
-
-func _build_body(character: Dictionary) -> VillagerBody:
-	var request := EnsoulV1.BodyBuild.new()
-	request.character_json = JSON.stringify(character)
-	request.include_bytes = true
-	request.project = "ensoul-demo"
-	var result := await client.call_method(&"body_build", request, 60.0)
+func _build_body(character: EnsoulCharacter) -> VillagerBody:
+	var result := await client.build_body(character.to_dict(), true, &"character_json", "ensoul-demo")
 	if not result.ok:
-		_error("building %s's body failed: %s" % [character.get("name", "?"), result.message])
+		_error("building %s's body failed: %s" % [character.name, result.message])
 		return null
 	var load_errors: Array[String] = []
 	var body := VillagerBody.from_glb(result.envelope.body_built.glb, load_errors)
 	for message in load_errors:
-		_error("%s's body: %s" % [character.get("name", "?"), message])
+		_error("%s's body: %s" % [character.name, message])
 	return body
 
 
-func _on_plan_changed(plan: Array, villager: Villager) -> void:
-	var agent: VillageAgent = villager.agent
-	plans_by_reason[agent.reason] = plans_by_reason.get(agent.reason, 0) + 1
+func _on_planned(villager: Villager, plan: Array[Dictionary], reason: String) -> void:
+	plans_by_reason[reason] = plans_by_reason.get(reason, 0) + 1
 	var actions: Array[String] = []
-	for action: Array in plan:
-		actions.append("%s(%s)" % [action[0], ",".join(action.slice(1).map(func(a: Variant) -> String: return str(a)))])
-	print("DEMO-PLAN %s %d %s %s" % [villager.villager_id, agent.revision, agent.reason, " ".join(actions)])
-	var what := "no plan found" if not agent.plan_found else "%d actions" % plan.size()
-	if agent.reason != "opened":
-		_log("%s replanned (%s): %s" % [villager.display_name(), agent.reason.replace("_", " "), what])
+	for action in plan:
+		actions.append("%s(%s)" % [action["name"], ",".join(action["args"].map(func(a: Variant) -> String: return str(a)))])
+	print("DEMO-PLAN %s %d %s %s" % [villager.villager_id, villager.agent.revision, reason, " ".join(actions)])
+	var what := "%d actions" % plan.size() if villager.agent.plan_found else "no plan found"
+	if reason != "opened":
+		_log("%s replanned (%s): %s" % [villager.display_name(), reason.replace("_", " "), what])
 	elif not _started:
 		_ready_count += 1
 		if _ready_count == VILLAGERS.size():
 			_start_day()
 
 
-func _on_plan_finished(villager: Villager) -> void:
-	var agent: VillageAgent = villager.agent
-	villager.idle("day done, asleep" if agent.plan_found else "no plan: waiting")
+## A new day after a short night: the same goal, planned from where the villager is now.
+func _on_day_over(villager: Villager) -> void:
 	if not _started:
 		return
-	# A new day after a short night: the same goal, planned from where the villager is now.
 	await get_tree().create_timer(NIGHT_S).timeout
 	while paused:
 		await get_tree().process_frame
 	if is_instance_valid(villager):
-		agent.set_goal([["day", villager.villager_id]])
+		villager.start_new_day()
 
 
 ## Every villager has a plan: the clock starts and the clickable spots are announced.

@@ -255,7 +255,8 @@ func _build_place(place: String) -> void:
 	label.pixel_size = 0.01
 	label.outline_size = 20
 	label.modulate = Color(1, 1, 0.9)
-	label.position = at + Vector3(0, 4.6, 0)
+	# On the ground in front of the place, clear of the villagers' labels above their heads.
+	label.position = at + Vector3(0, 0.3, 2.4)
 	add_child(label)
 
 

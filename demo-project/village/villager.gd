@@ -7,6 +7,11 @@ extends Node3D
 
 ## Something worth a line in the village log.
 signal logged(villager: Villager, text: String)
+## The agent has a new plan for this villager; [param reason] is why the sidecar made it:
+## "opened", "action_failed", "state_changed" or "goal_changed" ("resumed" after a reconnect).
+signal planned(villager: Villager, plan: Array[Dictionary], reason: String)
+## The plan is over (done, or none found); the village starts the next day.
+signal day_over(villager: Villager)
 
 ## Walking speed in m/s.
 const SPEED := 3.0
@@ -19,16 +24,16 @@ const DOING := {"work": "working", "buy_tool": "buying a tool", "sell": "selling
 var villager_id: String = ""
 var home: String = ""
 var workplace: String = ""
-## The character the sidecar generated (character.schema.json).
-var character: Dictionary = {}
+## The character the sidecar generated.
+var character: EnsoulCharacter = null
 ## Where the villager is, as the planner's places go ("" while between places).
 var location: String = ""
 ## True once the villager has bought a tool of its own.
 var carrying_tool := false
 ## Stops every motion while true (the village's pause).
 var paused := false
-## The agent that plans for this villager (a child node).
-var agent: Node = null
+## The agent that plans for this villager (a child node, see [method plan_with]).
+var agent: EnsoulAgent = null
 ## How many actions went well / failed.
 var actions_done := 0
 var actions_failed := 0
@@ -42,6 +47,8 @@ var _doing := "waking up"
 var _walk: Dictionary = {}
 var _wait_left := 0.0
 var _wait_action := ""
+# Why the next plan comes: set by the call that may cause one (open, report, new goal).
+var _next_plan_reason := "opened"
 
 
 ## Sets the villager up at home in [param world]; [param offset] keeps villagers apart.
@@ -80,7 +87,25 @@ func has_body() -> bool:
 
 ## The character's name, or the villager's id before the character arrives.
 func display_name() -> String:
-	return character.get("name", villager_id.capitalize())
+	return character.name if character else villager_id.capitalize()
+
+
+## Lets [param planner] (configured, not yet in the tree) plan for this villager and opens its
+## session: its actions are acted out here and reported back to it.
+func plan_with(planner: EnsoulAgent) -> void:
+	agent = planner
+	agent.action_started.connect(act)
+	agent.plan_changed.connect(_on_plan_changed)
+	agent.plan_completed.connect(func() -> void: _end_day("day done, resting"))
+	agent.planning_failed.connect(func() -> void: _end_day("no plan: waiting"))
+	_next_plan_reason = "opened"
+	add_child(agent)
+
+
+## Plans the next day from where the villager is now.
+func start_new_day() -> void:
+	_next_plan_reason = "goal_changed"
+	agent.set_goal([["day", villager_id]])
 
 
 ## What the planner knows about this villager at dawn, merged into the world's state.
@@ -110,7 +135,7 @@ func act(action_name: String, args: Array) -> void:
 	match action_name:
 		"work":
 			if not carrying_tool and _world.count("tool", location) <= 0:
-				_fail("the tool at the %s is gone" % location, {"tool_at": {location: 0}})
+				_fail("the tool at %s is gone" % VillageWorld.PLACES[location]["title"], {"tool_at": {location: 0}})
 				return
 		"buy_tool":
 			if not _world.take("tools_for_sale", location):
@@ -119,7 +144,7 @@ func act(action_name: String, args: Array) -> void:
 			carrying_tool = true
 		"eat":
 			if not _world.take("food", location):
-				_fail("no food left at the %s" % location, {"food": {location: 0}})
+				_fail("no food left at %s" % VillageWorld.PLACES[location]["title"], {"food": {location: 0}})
 				return
 	_wait_action = action_name
 	_wait_left = DURATIONS[action_name]
@@ -201,11 +226,11 @@ func _step_walk(delta: float) -> void:
 			location = _walk["from"]
 			var road: String = _walk["road"]
 			_walk = {}
-			_fail("the road to the %s is blocked" % _walk_destination_of(road), {"blocked": {road: true}})
+			_fail("the road to %s is blocked" % VillageWorld.PLACES[_walk_destination_of(road)]["title"], {"blocked": {road: true}})
 		elif target == to:
 			location = _walk["to"]
 			_walk = {}
-			_succeed("arrived at the %s" % location)
+			_succeed("arrived: %s" % VillageWorld.PLACES[location]["title"])
 	else:
 		position += to_target.normalized() * step
 
@@ -215,10 +240,24 @@ func _walk_destination_of(road: String) -> String:
 	return ends[1] if ends[0] == location else ends[0]
 
 
+func _on_plan_changed(plan: Array[Dictionary]) -> void:
+	var reason := _next_plan_reason
+	# A plan nobody asked for comes after a reconnect.
+	_next_plan_reason = "resumed"
+	planned.emit(self, plan, reason)
+
+
+func _end_day(text: String) -> void:
+	idle(text)
+	day_over.emit(self)
+
+
 func _succeed(text: String) -> void:
 	actions_done += 1
 	idle("…")
 	logged.emit(self, text)
+	# Only a change that spoils the rest of the plan makes the sidecar replan.
+	_next_plan_reason = "state_changed"
 	agent.report_success(_world.observe(location) if location != "" else {})
 
 
@@ -232,10 +271,10 @@ func _fail(why: String, found: Dictionary) -> void:
 		if not delta.has(variable):
 			delta[variable] = {}
 		delta[variable].merge(found[variable], true)
+	_next_plan_reason = "action_failed"
 	agent.report_failure(why, delta)
 
 
 func _update_label() -> void:
 	if _label:
-		var first_name: String = display_name().get_slice(" ", 0)
-		_label.text = "%s: %s" % [first_name, _doing]
+		_label.text = "%s: %s" % [display_name().get_slice(" ", 0), _doing]
