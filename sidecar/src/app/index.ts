@@ -7,14 +7,14 @@ import { MethodTable, type Method } from "../gateway/methods.js";
 import { isLoopback, type SidecarConfig } from "../lib/config.js";
 import { EnsoulError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { BootstrapAuthenticator, loadOrCreateAdminToken, type AdminToken } from "../services/auth/bootstrap.js";
+import { createAuthService, type AdminToken } from "../services/auth/index.js";
 import { assetMethods, createAssetService } from "../services/assets/index.js";
 import { bodyMethods } from "../services/generate/body/rpc.js";
 import { plannerMethods } from "../services/planner/rpc.js";
 import { openDataStore, type DataStore } from "../services/data/index.js";
 import { openQueueService } from "../services/queue/index.js";
 import { queueMethods } from "../services/queue/rpc.js";
-import { createSecurityService, type SecurityAuditSink } from "../services/security/index.js";
+import { createSecurityService } from "../services/security/index.js";
 import { createSystemService } from "../services/system/index.js";
 import { createGenerateService } from "../services/generate/rpc.js";
 
@@ -26,11 +26,6 @@ export interface RunningSidecar {
   url: string;
   adminToken: AdminToken;
   close(): Promise<void>;
-}
-
-/** Until the auth service's hash-chained audit log is wired in, audit entries go to the log. */
-function logAudit(log: Logger): SecurityAuditSink {
-  return { record: async (event) => log.info({ audit: event }, `audit ${event.kind} ${event.outcome}`) };
 }
 
 export async function startSidecar(config: SidecarConfig, log: Logger): Promise<RunningSidecar> {
@@ -59,10 +54,12 @@ export async function startSidecar(config: SidecarConfig, log: Logger): Promise<
 }
 
 async function startServices(config: SidecarConfig, log: Logger, data: DataStore, closers: (() => Promise<void> | void)[]): Promise<RunningSidecar> {
-  const adminToken = loadOrCreateAdminToken(config.dataDir);
+  // Auth first: every other service's audit entries go to its hash-chained log.
+  const auth = await createAuthService({ dataDir: config.dataDir, log });
+  closers.push(() => auth.close());
   const methods = new MethodTable();
-  // First: a master key that does not open the keystore stops start-up before anything else opens.
-  const security = await createSecurityService({ dataDir: config.dataDir, data, audit: logAudit(log) });
+  // Then a master key that does not open the keystore stops start-up before anything else opens.
+  const security = await createSecurityService({ dataDir: config.dataDir, data, audit: auth.audit });
   closers.push(() => security.close());
   // In server mode a named but unreachable Redis stops start-up here.
   const queue = await openQueueService({
@@ -78,7 +75,8 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
   closers.push(generate.close);
   // Every service's methods, in one table the gateway routes by.
   const services: Method[][] = [
-    createSystemService({ mode: config.mode, listMethods: () => methods.all() }),
+    createSystemService({ mode: config.mode, listMethods: () => methods.all(), rolesFor: (m) => auth.policy.rolesFor(m) }),
+    auth.methods,
     assetMethods(assets),
     bodyMethods(assets),
     await plannerMethods(data, config.dataDir, log, closers),
@@ -90,7 +88,7 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
 
   const gateway = createGateway({
     methods,
-    auth: new BootstrapAuthenticator(adminToken.token),
+    auth: auth.authenticator,
     limits: config.limits,
     log,
   });
@@ -110,7 +108,7 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
     host: address.host,
     port: address.port,
     url: `ws://${hostForUrl}:${address.port}/v1/ws`,
-    adminToken,
+    adminToken: auth.adminToken,
     close: async () => {
       await gateway.close();
       await closeServices();

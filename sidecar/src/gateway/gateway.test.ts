@@ -9,7 +9,7 @@ import { DEFAULT_LIMITS } from "../lib/config.js";
 import { EnsoulError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
 import { PROTOCOL_VERSION } from "../lib/version.js";
-import { BootstrapAuthenticator, loadOrCreateAdminToken } from "../services/auth/bootstrap.js";
+import { ACCESS, createAuthService, type AuthService } from "../services/auth/index.js";
 import { createSystemService } from "../services/system/index.js";
 import { MethodTable, streaming, unary } from "./methods.js";
 import { createGateway, type Gateway } from "./server.js";
@@ -23,18 +23,21 @@ let gateway: Gateway;
 let url: string;
 let httpBase: string;
 let token: string;
+let auth: AuthService;
+
+/** The real access table plus the test methods below. */
+const TEST_ACCESS = { ...ACCESS, "test/count": ["admin"], "test/slow": ["admin"], "test/flood": ["admin"], "test/forbidden": ["viewer"] } as const;
 
 /** Test-only methods: a slow one (for the in-flight limit) and a stream, on bodies the protocol has. */
 function testMethods(): MethodTable {
   const table = new MethodTable();
-  for (const m of createSystemService({ mode: "embedded", listMethods: () => table.all(), startedAtMs: 0 })) table.add(m);
+  for (const m of createSystemService({ mode: "embedded", listMethods: () => table.all(), rolesFor: (m) => auth.policy.rolesFor(m), startedAtMs: 0 })) table.add(m);
   table.add(
     streaming({
       service: "test",
       name: "count",
       request: "endOfStream",
       response: "pong",
-      roles: ["admin"],
       handle: async (req, _ctx, sink) => {
         const n = Number(req.frames ?? 0);
         if (n > 100) throw new EnsoulError("INVALID_ARGUMENT", "at most 100 frames", { field: "frames" });
@@ -48,7 +51,6 @@ function testMethods(): MethodTable {
       name: "slow",
       request: "welcome",
       response: "pong",
-      roles: ["admin"],
       handle: async () => {
         await new Promise((r) => setTimeout(r, 300));
         return {};
@@ -61,7 +63,6 @@ function testMethods(): MethodTable {
       name: "flood",
       request: "assetListReply",
       response: "pong",
-      roles: ["admin"],
       handle: async (_req, _ctx, sink) => {
         const payload = new Uint8Array(FLOOD_FRAME_BYTES);
         for (floodSent = 0; floodSent < FLOOD_FRAMES; floodSent++) {
@@ -72,17 +73,18 @@ function testMethods(): MethodTable {
     }),
   );
   table.add(
-    unary({ service: "test", name: "forbidden", request: "pong", response: "pong", roles: ["viewer"], handle: () => ({}) }),
+    unary({ service: "test", name: "forbidden", request: "pong", response: "pong", handle: () => ({}) }),
   );
   return table;
 }
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "ensoul-gw-"));
-  token = loadOrCreateAdminToken(dataDir).token;
+  auth = await createAuthService({ dataDir, log: createLogger("silent"), access: TEST_ACCESS });
+  token = auth.adminToken.token;
   gateway = createGateway({
     methods: testMethods(),
-    auth: new BootstrapAuthenticator(token),
+    auth: auth.authenticator,
     limits: { ...DEFAULT_LIMITS, maxFrameBytes: MAX_FRAME, maxInFlight: 4, idleTimeoutMs: 1500, helloTimeoutMs: 400 },
     log: createLogger("silent"),
   });
@@ -93,6 +95,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway.close();
+  await auth.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { EnsoulError, toEnsoulError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { authorize, type Authenticator } from "./auth.js";
+import type { Authenticator } from "./auth.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { bodyCodec, type BodyName, type CallContext, type MethodTable } from "./methods.js";
 
@@ -38,7 +38,7 @@ export function registerHttpMirror(app: FastifyInstance, deps: HttpMirrorDeps): 
     try {
       const principal = await deps.auth.authenticate(bearerToken(request));
       if (!method) throw new EnsoulError("NOT_FOUND", `no method ${service}/${name}; GET ServerInfo lists them`);
-      authorize(principal, method);
+      deps.auth.authorize(principal, method);
       const message = bodyCodec(method.request).fromJson(request.body ?? {}, method.request);
       const controller = new AbortController();
       request.raw.once("close", () => {

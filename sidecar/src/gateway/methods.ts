@@ -1,7 +1,8 @@
 /**
  * The method table: every request the sidecar serves, the Envelope body that carries it, the
- * body of its reply, the roles allowed to call it and the service function that answers it.
- * The WebSocket router, the HTTP mirror and ServerInfo all read this one table.
+ * body of its reply and the service function that answers it. The WebSocket router, the HTTP
+ * mirror and ServerInfo all read this one table. Who may call each method is not here but in
+ * the access table (services/auth/policy.ts), which the gateway's Authenticator consults.
  */
 import type { Logger } from "../lib/logger.js";
 import { codecs, type Envelope } from "../generated/ensoul_v1.js";
@@ -21,6 +22,12 @@ export interface Principal {
   roles: Role[];
   /** A project-scoped token reaches only this project's data. */
   project?: string;
+  /** The API token behind the credential (also behind a sidecar-issued JWT): checked for revocation on every request. */
+  tokenId?: string;
+  /** When the credential stops being valid (checked on every request); absent: never. */
+  expiresAtMs?: number;
+  /** What the caller presented: an API token, a sidecar-issued JWT or an external OIDC JWT. */
+  credential?: "api-token" | "jwt" | "oidc";
 }
 
 export interface CallContext {
@@ -59,7 +66,6 @@ interface MethodBase<Req extends BodyName> {
   request: Req;
   /** The body of the reply (or of each stream frame). */
   response: BodyName;
-  roles: readonly Role[];
 }
 
 export interface UnaryMethod<Req extends BodyName = BodyName, Res extends BodyName = BodyName> extends MethodBase<Req> {

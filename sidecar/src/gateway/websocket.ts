@@ -10,7 +10,7 @@ import { newId } from "../lib/ids.js";
 import type { GatewayLimits } from "../lib/config.js";
 import type { Logger } from "../lib/logger.js";
 import { PROTOCOL_VERSION, SERVER_VERSION } from "../lib/version.js";
-import { authorize, type Authenticator } from "./auth.js";
+import type { Authenticator } from "./auth.js";
 import type { GatewayMetrics } from "./metrics.js";
 import type { BodyName, BodyOf, CallContext, Method, MethodTable, Principal, StreamSink } from "./methods.js";
 
@@ -242,10 +242,13 @@ export class WebSocketSession {
     const startMs = performance.now();
     const principal = this.principal!;
     try {
-      authorize(principal, method);
+      this.deps.auth.authorize(principal, method);
     } catch (err) {
-      metrics.record("PERMISSION_DENIED", startMs);
-      this.sendError(id, toEnsoulError(err));
+      const e = toEnsoulError(err);
+      metrics.record(e.code, startMs);
+      // A credential revoked or expired since Hello ends the connection; a role refusal does not.
+      if (e.code === "UNAUTHENTICATED") this.refuse(id, e.code, e.message, e.field, CLOSE_POLICY_VIOLATION);
+      else this.sendError(id, e);
       return;
     }
     const state = new InFlight();

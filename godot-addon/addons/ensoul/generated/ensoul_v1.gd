@@ -955,6 +955,932 @@ class AssetListReply extends RefCounted:
 		return d
 
 
+## One API token as the server keeps it. The secret itself is shown once, in TokenCreated.
+class TokenInfo extends RefCounted:
+	## Public id, used to list and revoke ("tok_…"); not a credential.
+	var token_id: String = ""
+	## Who the token acts for (audit entries name it).
+	var subject: String = ""
+	var roles: Array[String] = []
+	## Empty: every project; otherwise the one project this token reaches.
+	var project: String = ""
+	var created_at_ms: int = 0
+	## 0: never expires (only the admin token made on first run).
+	var expires_at_ms: int = 0
+	## 0: not revoked.
+	var revoked_at_ms: int = 0
+	## The subject that created it.
+	var created_by: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> TokenInfo:
+		var r := _Reader.new(bytes)
+		var m := TokenInfo.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not token_id.is_empty():
+			w.tag(1, 2)
+			w.text(token_id)
+		if not subject.is_empty():
+			w.tag(2, 2)
+			w.text(subject)
+		for item in roles:
+			w.tag(3, 2)
+			w.text(item)
+		if not project.is_empty():
+			w.tag(4, 2)
+			w.text(project)
+		if created_at_ms != 0:
+			w.tag(5, 0)
+			w.varint(created_at_ms)
+		if expires_at_ms != 0:
+			w.tag(6, 0)
+			w.varint(expires_at_ms)
+		if revoked_at_ms != 0:
+			w.tag(7, 0)
+			w.varint(revoked_at_ms)
+		if not created_by.is_empty():
+			w.tag(8, 2)
+			w.text(created_by)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					token_id = r.text()
+				2:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					subject = r.text()
+				3:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					roles.append(r.text())
+				4:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					project = r.text()
+				5:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					created_at_ms = r.varint()
+				6:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					expires_at_ms = r.varint()
+				7:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					revoked_at_ms = r.varint()
+				8:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					created_by = r.text()
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its TokenInfo message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not token_id.is_empty():
+			d["tokenId"] = token_id
+		if not subject.is_empty():
+			d["subject"] = subject
+		if not roles.is_empty():
+			var items := []
+			for item in roles:
+				items.append(item)
+			d["roles"] = items
+		if not project.is_empty():
+			d["project"] = project
+		if created_at_ms != 0:
+			d["createdAtMs"] = str(created_at_ms)
+		if expires_at_ms != 0:
+			d["expiresAtMs"] = str(expires_at_ms)
+		if revoked_at_ms != 0:
+			d["revokedAtMs"] = str(revoked_at_ms)
+		if not created_by.is_empty():
+			d["createdBy"] = created_by
+		return d
+
+
+## Creates an API token. A token with the admin role needs the caller's current TOTP code once
+## the caller has enrolled.
+class TokenCreate extends RefCounted:
+	## Empty: the new token's id.
+	var subject: String = ""
+	var roles: Array[String] = []
+	var project: String = ""
+	## Lifetime in seconds (0: 30 days).
+	var ttl_s: int = 0
+	var totp: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> TokenCreate:
+		var r := _Reader.new(bytes)
+		var m := TokenCreate.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not subject.is_empty():
+			w.tag(1, 2)
+			w.text(subject)
+		for item in roles:
+			w.tag(2, 2)
+			w.text(item)
+		if not project.is_empty():
+			w.tag(3, 2)
+			w.text(project)
+		if ttl_s != 0:
+			w.tag(4, 0)
+			w.varint(ttl_s)
+		if not totp.is_empty():
+			w.tag(5, 2)
+			w.text(totp)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					subject = r.text()
+				2:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					roles.append(r.text())
+				3:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					project = r.text()
+				4:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					ttl_s = r.varint()
+				5:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					totp = r.text()
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its TokenCreate message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not subject.is_empty():
+			d["subject"] = subject
+		if not roles.is_empty():
+			var items := []
+			for item in roles:
+				items.append(item)
+			d["roles"] = items
+		if not project.is_empty():
+			d["project"] = project
+		if ttl_s != 0:
+			d["ttlS"] = String.num_uint64(ttl_s)
+		if not totp.is_empty():
+			d["totp"] = totp
+		return d
+
+
+class TokenCreated extends RefCounted:
+	var token: TokenInfo = null
+	## The bearer token ("ens_…"): shown once, stored only as a hash.
+	var secret: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> TokenCreated:
+		var r := _Reader.new(bytes)
+		var m := TokenCreated.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if token != null:
+			w.tag(1, 2)
+			w.message(token if token != null else TokenInfo.new())
+		if not secret.is_empty():
+			w.tag(2, 2)
+			w.text(secret)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := TokenInfo.new()
+					r.message(_sub)
+					token = _sub
+				2:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					secret = r.text()
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its TokenCreated message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if token != null:
+			d["token"] = (token if token != null else TokenInfo.new()).to_dict()
+		if not secret.is_empty():
+			d["secret"] = secret
+		return d
+
+
+class TokenList extends RefCounted:
+	var include_revoked: bool = false
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> TokenList:
+		var r := _Reader.new(bytes)
+		var m := TokenList.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if include_revoked:
+			w.tag(1, 0)
+			w.varint(1 if include_revoked else 0)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					include_revoked = (r.varint() != 0)
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its TokenList message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if include_revoked:
+			d["includeRevoked"] = include_revoked
+		return d
+
+
+class TokenListReply extends RefCounted:
+	var tokens: Array[TokenInfo] = []
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> TokenListReply:
+		var r := _Reader.new(bytes)
+		var m := TokenListReply.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		for item in tokens:
+			w.tag(1, 2)
+			w.message(item if item != null else TokenInfo.new())
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := TokenInfo.new()
+					r.message(_sub)
+					tokens.append(_sub)
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its TokenListReply message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not tokens.is_empty():
+			var items := []
+			for item in tokens:
+				items.append(item.to_dict())
+			d["tokens"] = items
+		return d
+
+
+## Revokes a token; open connections that use it are refused at their next request.
+class TokenRevoke extends RefCounted:
+	var token_id: String = ""
+	## Needed when the token has the admin role and the caller has enrolled.
+	var totp: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> TokenRevoke:
+		var r := _Reader.new(bytes)
+		var m := TokenRevoke.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not token_id.is_empty():
+			w.tag(1, 2)
+			w.text(token_id)
+		if not totp.is_empty():
+			w.tag(2, 2)
+			w.text(totp)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					token_id = r.text()
+				2:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					totp = r.text()
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its TokenRevoke message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not token_id.is_empty():
+			d["tokenId"] = token_id
+		if not totp.is_empty():
+			d["totp"] = totp
+		return d
+
+
+class TokenRevoked extends RefCounted:
+	var token: TokenInfo = null
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> TokenRevoked:
+		var r := _Reader.new(bytes)
+		var m := TokenRevoked.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if token != null:
+			w.tag(1, 2)
+			w.message(token if token != null else TokenInfo.new())
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := TokenInfo.new()
+					r.message(_sub)
+					token = _sub
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its TokenRevoked message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if token != null:
+			d["token"] = (token if token != null else TokenInfo.new()).to_dict()
+		return d
+
+
+## Starts TOTP enrolment of the caller's subject (admin only). Replacing a confirmed enrolment
+## needs a current code from it.
+class MfaEnrol extends RefCounted:
+	var totp: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> MfaEnrol:
+		var r := _Reader.new(bytes)
+		var m := MfaEnrol.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not totp.is_empty():
+			w.tag(1, 2)
+			w.text(totp)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					totp = r.text()
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its MfaEnrol message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not totp.is_empty():
+			d["totp"] = totp
+		return d
+
+
+class MfaEnrolment extends RefCounted:
+	var subject: String = ""
+	## Base32 secret for an authenticator app.
+	var secret: String = ""
+	## otpauth:// URI (as a QR code, most apps read it).
+	var otpauth_url: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> MfaEnrolment:
+		var r := _Reader.new(bytes)
+		var m := MfaEnrolment.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not subject.is_empty():
+			w.tag(1, 2)
+			w.text(subject)
+		if not secret.is_empty():
+			w.tag(2, 2)
+			w.text(secret)
+		if not otpauth_url.is_empty():
+			w.tag(3, 2)
+			w.text(otpauth_url)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					subject = r.text()
+				2:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					secret = r.text()
+				3:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					otpauth_url = r.text()
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its MfaEnrolment message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not subject.is_empty():
+			d["subject"] = subject
+		if not secret.is_empty():
+			d["secret"] = secret
+		if not otpauth_url.is_empty():
+			d["otpauthUrl"] = otpauth_url
+		return d
+
+
+## Confirms enrolment with a code from the authenticator; from then on admin token changes
+## need a code.
+class MfaConfirm extends RefCounted:
+	var totp: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> MfaConfirm:
+		var r := _Reader.new(bytes)
+		var m := MfaConfirm.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not totp.is_empty():
+			w.tag(1, 2)
+			w.text(totp)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					totp = r.text()
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its MfaConfirm message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not totp.is_empty():
+			d["totp"] = totp
+		return d
+
+
+class MfaConfirmed extends RefCounted:
+	var subject: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> MfaConfirmed:
+		var r := _Reader.new(bytes)
+		var m := MfaConfirmed.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not subject.is_empty():
+			w.tag(1, 2)
+			w.text(subject)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					subject = r.text()
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its MfaConfirmed message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not subject.is_empty():
+			d["subject"] = subject
+		return d
+
+
+## Exchanges the caller's API token for a short-lived access token (JWT, EdDSA).
+class AccessTokenRequest extends RefCounted:
+	## Lifetime in seconds (0: 15 minutes; at most 1 hour).
+	var ttl_s: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AccessTokenRequest:
+		var r := _Reader.new(bytes)
+		var m := AccessTokenRequest.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if ttl_s != 0:
+			w.tag(1, 0)
+			w.varint(ttl_s & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					ttl_s = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its AccessTokenRequest message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if ttl_s != 0:
+			d["ttlS"] = ttl_s
+		return d
+
+
+class AccessToken extends RefCounted:
+	var jwt: String = ""
+	var expires_at_ms: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AccessToken:
+		var r := _Reader.new(bytes)
+		var m := AccessToken.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not jwt.is_empty():
+			w.tag(1, 2)
+			w.text(jwt)
+		if expires_at_ms != 0:
+			w.tag(2, 0)
+			w.varint(expires_at_ms)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					jwt = r.text()
+				2:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					expires_at_ms = r.varint()
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its AccessToken message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not jwt.is_empty():
+			d["jwt"] = jwt
+		if expires_at_ms != 0:
+			d["expiresAtMs"] = str(expires_at_ms)
+		return d
+
+
+## Walks the audit log's hash chain.
+class AuditVerify extends RefCounted:
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AuditVerify:
+		var r := _Reader.new(bytes)
+		var m := AuditVerify.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		pass
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its AuditVerify message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		return d
+
+
+class AuditReport extends RefCounted:
+	var ok: bool = false
+	var entries: int = 0
+	## Empty when ok; otherwise which entry is changed or missing, in words.
+	var problem: String = ""
+	## The sequence number of the first bad entry (0 when ok).
+	var bad_seq: int = 0
+	## SHA-256 hex of the last entry.
+	var head_hash: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> AuditReport:
+		var r := _Reader.new(bytes)
+		var m := AuditReport.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if ok:
+			w.tag(1, 0)
+			w.varint(1 if ok else 0)
+		if entries != 0:
+			w.tag(2, 0)
+			w.varint(entries)
+		if not problem.is_empty():
+			w.tag(3, 2)
+			w.text(problem)
+		if bad_seq != 0:
+			w.tag(4, 0)
+			w.varint(bad_seq)
+		if not head_hash.is_empty():
+			w.tag(5, 2)
+			w.text(head_hash)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					ok = (r.varint() != 0)
+				2:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					entries = r.varint()
+				3:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					problem = r.text()
+				4:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					bad_seq = r.varint()
+				5:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					head_hash = r.text()
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its AuditReport message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if ok:
+			d["ok"] = ok
+		if entries != 0:
+			d["entries"] = String.num_uint64(entries)
+		if not problem.is_empty():
+			d["problem"] = problem
+		if bad_seq != 0:
+			d["badSeq"] = String.num_uint64(bad_seq)
+		if not head_hash.is_empty():
+			d["headHash"] = head_hash
+		return d
+
+
 ## The answer to a request that failed, or the last frame of a stream that failed.
 class ErrorMessage extends RefCounted:
 	var code: ErrorCode = 0 as ErrorCode
@@ -1074,7 +2000,7 @@ class EndOfStream extends RefCounted:
 
 ## One WebSocket binary frame is one Envelope.
 class Envelope extends RefCounted:
-	## Which field of the oneof is set: one of &"hello", &"welcome", &"error", &"end_of_stream", &"ping", &"pong", &"server_info_request", &"server_info", &"domain_put", &"domain_info", &"plan_request", &"plan_reply", &"agent_open", &"agent_plan", &"agent_report", &"agent_set_goal", &"agent_close", &"agent_ack", &"generate_request", &"generate_delta", &"generate_done", &"body_build", &"body_built", &"asset_put_begin", &"asset_upload", &"asset_put_chunk", &"asset_put_ack", &"asset_put_commit", &"asset_info", &"asset_get", &"asset_data", &"asset_stat", &"asset_list", &"asset_list_reply", &"transit_encrypt", &"transit_ciphertext", &"transit_decrypt", &"transit_plaintext", &"transit_rotate", &"transit_key_state", &"transit_rewrap", &"secret_put", &"secret_meta", &"secret_get", &"secret", &"secret_list", &"secret_list_reply", &"lease_renew", &"lease_revoke", &"lease", &"job_get", &"job_info", &"job_cancel", &"job_list", &"job_list_reply", &"job_watch", &"job_event", &"generate_job_submit", or &"" for none.
+	## Which field of the oneof is set: one of &"hello", &"welcome", &"error", &"end_of_stream", &"ping", &"pong", &"server_info_request", &"server_info", &"domain_put", &"domain_info", &"plan_request", &"plan_reply", &"agent_open", &"agent_plan", &"agent_report", &"agent_set_goal", &"agent_close", &"agent_ack", &"generate_request", &"generate_delta", &"generate_done", &"body_build", &"body_built", &"asset_put_begin", &"asset_upload", &"asset_put_chunk", &"asset_put_ack", &"asset_put_commit", &"asset_info", &"asset_get", &"asset_data", &"asset_stat", &"asset_list", &"asset_list_reply", &"token_create", &"token_created", &"token_list", &"token_list_reply", &"token_revoke", &"token_revoked", &"mfa_enrol", &"mfa_enrolment", &"mfa_confirm", &"mfa_confirmed", &"access_token_request", &"access_token", &"audit_verify", &"audit_report", &"transit_encrypt", &"transit_ciphertext", &"transit_decrypt", &"transit_plaintext", &"transit_rotate", &"transit_key_state", &"transit_rewrap", &"secret_put", &"secret_meta", &"secret_get", &"secret", &"secret_list", &"secret_list_reply", &"lease_renew", &"lease_revoke", &"lease", &"job_get", &"job_info", &"job_cancel", &"job_list", &"job_list_reply", &"job_watch", &"job_event", &"generate_job_submit", or &"" for none.
 	var body: StringName = &""
 	## Set by the sender of a request; unique per connection and direction.
 	var id: int = 0
@@ -1219,6 +2145,63 @@ class Envelope extends RefCounted:
 		set(value):
 			asset_list_reply = value
 			body = &"asset_list_reply"
+	## auth (400-449)
+	var token_create: TokenCreate = null:
+		set(value):
+			token_create = value
+			body = &"token_create"
+	var token_created: TokenCreated = null:
+		set(value):
+			token_created = value
+			body = &"token_created"
+	var token_list: TokenList = null:
+		set(value):
+			token_list = value
+			body = &"token_list"
+	var token_list_reply: TokenListReply = null:
+		set(value):
+			token_list_reply = value
+			body = &"token_list_reply"
+	var token_revoke: TokenRevoke = null:
+		set(value):
+			token_revoke = value
+			body = &"token_revoke"
+	var token_revoked: TokenRevoked = null:
+		set(value):
+			token_revoked = value
+			body = &"token_revoked"
+	var mfa_enrol: MfaEnrol = null:
+		set(value):
+			mfa_enrol = value
+			body = &"mfa_enrol"
+	var mfa_enrolment: MfaEnrolment = null:
+		set(value):
+			mfa_enrolment = value
+			body = &"mfa_enrolment"
+	var mfa_confirm: MfaConfirm = null:
+		set(value):
+			mfa_confirm = value
+			body = &"mfa_confirm"
+	var mfa_confirmed: MfaConfirmed = null:
+		set(value):
+			mfa_confirmed = value
+			body = &"mfa_confirmed"
+	var access_token_request: AccessTokenRequest = null:
+		set(value):
+			access_token_request = value
+			body = &"access_token_request"
+	var access_token: AccessToken = null:
+		set(value):
+			access_token = value
+			body = &"access_token"
+	var audit_verify: AuditVerify = null:
+		set(value):
+			audit_verify = value
+			body = &"audit_verify"
+	var audit_report: AuditReport = null:
+		set(value):
+			audit_report = value
+			body = &"audit_report"
 	## security (450-499): transit encryption and secrets
 	var transit_encrypt: TransitEncrypt = null:
 		set(value):
@@ -1440,6 +2423,48 @@ class Envelope extends RefCounted:
 		if body == &"asset_list_reply":
 			w.tag(310, 2)
 			w.message(asset_list_reply if asset_list_reply != null else AssetListReply.new())
+		if body == &"token_create":
+			w.tag(400, 2)
+			w.message(token_create if token_create != null else TokenCreate.new())
+		if body == &"token_created":
+			w.tag(401, 2)
+			w.message(token_created if token_created != null else TokenCreated.new())
+		if body == &"token_list":
+			w.tag(402, 2)
+			w.message(token_list if token_list != null else TokenList.new())
+		if body == &"token_list_reply":
+			w.tag(403, 2)
+			w.message(token_list_reply if token_list_reply != null else TokenListReply.new())
+		if body == &"token_revoke":
+			w.tag(404, 2)
+			w.message(token_revoke if token_revoke != null else TokenRevoke.new())
+		if body == &"token_revoked":
+			w.tag(405, 2)
+			w.message(token_revoked if token_revoked != null else TokenRevoked.new())
+		if body == &"mfa_enrol":
+			w.tag(406, 2)
+			w.message(mfa_enrol if mfa_enrol != null else MfaEnrol.new())
+		if body == &"mfa_enrolment":
+			w.tag(407, 2)
+			w.message(mfa_enrolment if mfa_enrolment != null else MfaEnrolment.new())
+		if body == &"mfa_confirm":
+			w.tag(408, 2)
+			w.message(mfa_confirm if mfa_confirm != null else MfaConfirm.new())
+		if body == &"mfa_confirmed":
+			w.tag(409, 2)
+			w.message(mfa_confirmed if mfa_confirmed != null else MfaConfirmed.new())
+		if body == &"access_token_request":
+			w.tag(410, 2)
+			w.message(access_token_request if access_token_request != null else AccessTokenRequest.new())
+		if body == &"access_token":
+			w.tag(411, 2)
+			w.message(access_token if access_token != null else AccessToken.new())
+		if body == &"audit_verify":
+			w.tag(412, 2)
+			w.message(audit_verify if audit_verify != null else AuditVerify.new())
+		if body == &"audit_report":
+			w.tag(413, 2)
+			w.message(audit_report if audit_report != null else AuditReport.new())
 		if body == &"transit_encrypt":
 			w.tag(450, 2)
 			w.message(transit_encrypt if transit_encrypt != null else TransitEncrypt.new())
@@ -1766,6 +2791,104 @@ class Envelope extends RefCounted:
 					var _sub := AssetListReply.new()
 					r.message(_sub)
 					asset_list_reply = _sub
+				400:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := TokenCreate.new()
+					r.message(_sub)
+					token_create = _sub
+				401:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := TokenCreated.new()
+					r.message(_sub)
+					token_created = _sub
+				402:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := TokenList.new()
+					r.message(_sub)
+					token_list = _sub
+				403:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := TokenListReply.new()
+					r.message(_sub)
+					token_list_reply = _sub
+				404:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := TokenRevoke.new()
+					r.message(_sub)
+					token_revoke = _sub
+				405:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := TokenRevoked.new()
+					r.message(_sub)
+					token_revoked = _sub
+				406:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := MfaEnrol.new()
+					r.message(_sub)
+					mfa_enrol = _sub
+				407:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := MfaEnrolment.new()
+					r.message(_sub)
+					mfa_enrolment = _sub
+				408:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := MfaConfirm.new()
+					r.message(_sub)
+					mfa_confirm = _sub
+				409:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := MfaConfirmed.new()
+					r.message(_sub)
+					mfa_confirmed = _sub
+				410:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := AccessTokenRequest.new()
+					r.message(_sub)
+					access_token_request = _sub
+				411:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := AccessToken.new()
+					r.message(_sub)
+					access_token = _sub
+				412:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := AuditVerify.new()
+					r.message(_sub)
+					audit_verify = _sub
+				413:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := AuditReport.new()
+					r.message(_sub)
+					audit_report = _sub
 				450:
 					if _wire != 2:
 						r.skip(_wire)
@@ -2015,6 +3138,34 @@ class Envelope extends RefCounted:
 			d["assetList"] = (asset_list if asset_list != null else AssetList.new()).to_dict()
 		if body == &"asset_list_reply":
 			d["assetListReply"] = (asset_list_reply if asset_list_reply != null else AssetListReply.new()).to_dict()
+		if body == &"token_create":
+			d["tokenCreate"] = (token_create if token_create != null else TokenCreate.new()).to_dict()
+		if body == &"token_created":
+			d["tokenCreated"] = (token_created if token_created != null else TokenCreated.new()).to_dict()
+		if body == &"token_list":
+			d["tokenList"] = (token_list if token_list != null else TokenList.new()).to_dict()
+		if body == &"token_list_reply":
+			d["tokenListReply"] = (token_list_reply if token_list_reply != null else TokenListReply.new()).to_dict()
+		if body == &"token_revoke":
+			d["tokenRevoke"] = (token_revoke if token_revoke != null else TokenRevoke.new()).to_dict()
+		if body == &"token_revoked":
+			d["tokenRevoked"] = (token_revoked if token_revoked != null else TokenRevoked.new()).to_dict()
+		if body == &"mfa_enrol":
+			d["mfaEnrol"] = (mfa_enrol if mfa_enrol != null else MfaEnrol.new()).to_dict()
+		if body == &"mfa_enrolment":
+			d["mfaEnrolment"] = (mfa_enrolment if mfa_enrolment != null else MfaEnrolment.new()).to_dict()
+		if body == &"mfa_confirm":
+			d["mfaConfirm"] = (mfa_confirm if mfa_confirm != null else MfaConfirm.new()).to_dict()
+		if body == &"mfa_confirmed":
+			d["mfaConfirmed"] = (mfa_confirmed if mfa_confirmed != null else MfaConfirmed.new()).to_dict()
+		if body == &"access_token_request":
+			d["accessTokenRequest"] = (access_token_request if access_token_request != null else AccessTokenRequest.new()).to_dict()
+		if body == &"access_token":
+			d["accessToken"] = (access_token if access_token != null else AccessToken.new()).to_dict()
+		if body == &"audit_verify":
+			d["auditVerify"] = (audit_verify if audit_verify != null else AuditVerify.new()).to_dict()
+		if body == &"audit_report":
+			d["auditReport"] = (audit_report if audit_report != null else AuditReport.new()).to_dict()
 		if body == &"transit_encrypt":
 			d["transitEncrypt"] = (transit_encrypt if transit_encrypt != null else TransitEncrypt.new()).to_dict()
 		if body == &"transit_ciphertext":

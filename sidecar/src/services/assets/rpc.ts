@@ -11,7 +11,7 @@ import { createHash, type Hash } from "node:crypto";
 import { existsSync, promises as fsp } from "node:fs";
 import path from "node:path";
 import type { AssetInfo } from "../../generated/ensoul_v1.js";
-import { streaming, unary, type Method, type Principal, type Role } from "../../gateway/methods.js";
+import { streaming, unary, type Method, type Principal } from "../../gateway/methods.js";
 import { EnsoulError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import { FileAssetCatalog, SHA256_HEX, type AssetCatalog, type AssetRecord } from "./catalog.js";
@@ -19,8 +19,6 @@ import { writeFileAtomic } from "./chunk-store.js";
 import { makeBlobIndex } from "./make.js";
 import { readBlob } from "./read-blob.js";
 
-export const ASSET_WRITE_ROLES: readonly Role[] = ["admin", "designer"];
-export const ASSET_READ_ROLES: readonly Role[] = ["admin", "designer", "game", "viewer"];
 
 /** Room left in a frame for the envelope around the data (ids, offsets, field tags). */
 const FRAME_OVERHEAD = 1024;
@@ -362,7 +360,6 @@ export function assetMethods(service: AssetService): Method[] {
       name: "putBegin",
       request: "assetPutBegin",
       response: "assetUpload",
-      roles: ASSET_WRITE_ROLES,
       handle: (req, ctx) => service.begin(req, ctx.principal),
     }),
     unary({
@@ -370,7 +367,6 @@ export function assetMethods(service: AssetService): Method[] {
       name: "putChunk",
       request: "assetPutChunk",
       response: "assetPutAck",
-      roles: ASSET_WRITE_ROLES,
       handle: (req, ctx) => service.putChunk(req, ctx.principal, ctx.signal),
     }),
     unary({
@@ -378,7 +374,6 @@ export function assetMethods(service: AssetService): Method[] {
       name: "putCommit",
       request: "assetPutCommit",
       response: "assetInfo",
-      roles: ASSET_WRITE_ROLES,
       handle: async (req, ctx) => assetInfo(await service.commit(req, ctx.principal)),
     }),
     streaming({
@@ -386,7 +381,6 @@ export function assetMethods(service: AssetService): Method[] {
       name: "get",
       request: "assetGet",
       response: "assetData",
-      roles: ASSET_READ_ROLES,
       handle: async (req, ctx, sink) => {
         for await (const frame of service.read(req, ctx.principal, ctx.maxReplyBytes)) {
           if (ctx.signal.aborted) return; // the client left: stop reading chunks
@@ -400,7 +394,6 @@ export function assetMethods(service: AssetService): Method[] {
       name: "stat",
       request: "assetStat",
       response: "assetInfo",
-      roles: ASSET_READ_ROLES,
       handle: async (req, ctx) => assetInfo(await service.stat(req.assetId, ctx.principal, "assetStat.assetId")),
     }),
     unary({
@@ -408,7 +401,6 @@ export function assetMethods(service: AssetService): Method[] {
       name: "list",
       request: "assetList",
       response: "assetListReply",
-      roles: ASSET_READ_ROLES,
       handle: async (req, ctx) => ({ assets: (await service.list(req, ctx.principal)).map(assetInfo) }),
     }),
   ];

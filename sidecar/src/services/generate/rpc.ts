@@ -87,7 +87,6 @@ export function createGenerateService(options: GenerateServiceOptions = {}): Gen
         name: "generate",
         request: "generateRequest",
         response: "generateDelta",
-        roles: ["admin", "designer"],
         handle: async (wire, ctx, sink) => {
           const startedMs = performance.now();
           try {

@@ -9,7 +9,7 @@ import { EnsoulClient } from "../../lib/client.js";
 import { DEFAULT_LIMITS } from "../../lib/config.js";
 import { EnsoulError } from "../../lib/errors.js";
 import { createLogger } from "../../lib/logger.js";
-import { BootstrapAuthenticator, loadOrCreateAdminToken } from "../auth/bootstrap.js";
+import { createAuthService, type AuthService } from "../auth/index.js";
 import { AgentSessions } from "./agents.js";
 import { createPlanner } from "./index.js";
 import type { DataStore } from "../data/index.js";
@@ -141,16 +141,18 @@ describe("agent sessions over the gateway", () => {
   let gateway: Gateway;
   let url: string;
   let token: string;
+  let auth: AuthService;
   const store = new MemoryAgentStore();
   let service: PlannerService;
   let data: DataStore;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "ensoul-agents-"));
-    token = loadOrCreateAdminToken(dataDir).token;
+    auth = await createAuthService({ dataDir, log: createLogger("silent") });
+    token = auth.adminToken.token;
     data = await openSqliteStore(path.join(dataDir, "ensoul.db"));
     service = await createPlannerService({ data, log: createLogger("silent"), agents: store });
-    gateway = createGateway({ methods: new MethodTable(service.methods), auth: new BootstrapAuthenticator(token), limits: DEFAULT_LIMITS, log: createLogger("silent") });
+    gateway = createGateway({ methods: new MethodTable(service.methods), auth: auth.authenticator, limits: DEFAULT_LIMITS, log: createLogger("silent") });
     const address = await gateway.listen("127.0.0.1", 0);
     url = `ws://127.0.0.1:${address.port}/v1/ws`;
   });
@@ -158,6 +160,7 @@ describe("agent sessions over the gateway", () => {
   afterAll(async () => {
     await gateway.close();
     await data.close();
+    await auth.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -4,7 +4,7 @@
  */
 import path from "node:path";
 import type { DomainInfo, PlanReply } from "../../generated/ensoul_v1.js";
-import { streaming, unary, type CallContext, type Method, type Role } from "../../gateway/methods.js";
+import { streaming, unary, type CallContext, type Method } from "../../gateway/methods.js";
 import { EnsoulError } from "../../lib/errors.js";
 import type { Logger } from "../../lib/logger.js";
 import { AgentSessions, type AgentScope } from "./agents.js";
@@ -14,9 +14,6 @@ import { stateFromJson, todoFromJson } from "./json_state.js";
 import type { DataStore } from "../data/index.js";
 import { checkDomainId, dataDomainStore, MemoryAgentStore, type AgentStore } from "./stores.js";
 import { chooseDomain, domainField, parseJsonField, planReply, planWithin, searchOptions } from "./wire.js";
-
-const WRITERS: readonly Role[] = ["admin", "designer"];
-const PLAYERS: readonly Role[] = ["admin", "designer", "game"];
 
 export interface PlannerServiceOptions {
   /** Where domains persist (and, later, agents' last state). */
@@ -78,7 +75,6 @@ export async function createPlannerService(options: PlannerServiceOptions): Prom
       name: "domainPut",
       request: "domainPut",
       response: "domainInfo",
-      roles: WRITERS,
       handle: async (req): Promise<DomainInfo> => {
         const id = checkDomainId(req.domainId ?? "", "domainPut.domainId");
         const { doc, domain } = domainField(req.domainJson, "domainPut.domainJson");
@@ -92,7 +88,6 @@ export async function createPlannerService(options: PlannerServiceOptions): Prom
       name: "plan",
       request: "planRequest",
       response: "planReply",
-      roles: PLAYERS,
       handle: (req): PlanReply => {
         const { domain } = chooseDomain(planner, req, "planRequest");
         const state = stateFromJson(parseJsonField(req.stateJson, "planRequest.stateJson", {}), "state", "planRequest.stateJson");
@@ -106,7 +101,6 @@ export async function createPlannerService(options: PlannerServiceOptions): Prom
       name: "agentOpen",
       request: "agentOpen",
       response: "agentPlan",
-      roles: PLAYERS,
       handle: async (req, ctx, sink) => {
         const agent = sessions.open(agentScope(ctx), req, (plan) => sink.send("agentPlan", plan));
         const signal = ctx.signal;
@@ -122,7 +116,6 @@ export async function createPlannerService(options: PlannerServiceOptions): Prom
       name: "agentReport",
       request: "agentReport",
       response: "agentAck",
-      roles: PLAYERS,
       handle: (req, ctx) => sessions.get(agentScope(ctx), req.agentId, "agentReport.agentId").report(req),
     }),
     unary({
@@ -130,7 +123,6 @@ export async function createPlannerService(options: PlannerServiceOptions): Prom
       name: "agentSetGoal",
       request: "agentSetGoal",
       response: "agentAck",
-      roles: PLAYERS,
       handle: (req, ctx) => sessions.get(agentScope(ctx), req.agentId, "agentSetGoal.agentId").setGoal(req),
     }),
     unary({
@@ -138,7 +130,6 @@ export async function createPlannerService(options: PlannerServiceOptions): Prom
       name: "agentClose",
       request: "agentClose",
       response: "agentAck",
-      roles: PLAYERS,
       handle: (req, ctx) => sessions.close(agentScope(ctx), req.agentId),
     }),
   ];

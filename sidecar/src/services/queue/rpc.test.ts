@@ -14,6 +14,7 @@ import { createLogger } from "../../lib/logger.js";
 import { openTestQueue, type OpenedQueue } from "./contract.testkit.js";
 import type { JobContext, QueueService } from "./index.js";
 import { queueMethods } from "./rpc.js";
+import { AccessPolicy } from "../auth/index.js";
 
 const PRINCIPALS: Record<string, Principal> = {
   admin: { subject: "root", roles: ["admin"] },
@@ -50,6 +51,9 @@ async function watch(client: EnsoulClient, jobId: string): Promise<NonNullable<E
   return frames;
 }
 
+/** The sidecar's own access table decides the roles, as it does in the gateway. */
+const access = new AccessPolicy();
+
 beforeAll(async () => {
   opened = await openTestQueue("sqlite");
   queue = opened.queue;
@@ -61,6 +65,7 @@ beforeAll(async () => {
         if (!principal) throw new EnsoulError("UNAUTHENTICATED", "unknown token");
         return principal;
       },
+      authorize: (principal, method) => access.check(principal, method),
     },
     limits: DEFAULT_LIMITS,
     log: createLogger("silent"),

@@ -8,7 +8,7 @@
  */
 import type { Error as WireError, JobEvent as WireJobEvent, JobInfo as WireJobInfo } from "../../generated/ensoul_v1.js";
 import { ErrorCode as WireErrorCode } from "../../generated/ensoul_v1.js";
-import { ROLES, streaming, unary, type Method, type Principal } from "../../gateway/methods.js";
+import { streaming, unary, type Method, type Principal } from "../../gateway/methods.js";
 import { EnsoulError } from "../../lib/errors.js";
 import { checkJobName, jobEndEvent, type JobEvent, type JobFailure, type JobInfo, type JobState, type QueueService } from "./index.js";
 
@@ -89,7 +89,6 @@ export function queueMethods(queue: QueueService): Method[] {
       name: "get",
       request: "jobGet",
       response: "jobInfo",
-      roles: ROLES,
       handle: async (req, ctx) => wireJobInfo(await visibleJob(queue, req.jobId, ctx.principal, "jobGet.jobId")),
     }),
     unary({
@@ -97,7 +96,6 @@ export function queueMethods(queue: QueueService): Method[] {
       name: "cancel",
       request: "jobCancel",
       response: "jobInfo",
-      roles: ["admin", "designer", "game"],
       handle: async (req, ctx) => {
         const job = await visibleJob(queue, req.jobId, ctx.principal, "jobCancel.jobId");
         return wireJobInfo(await queue.cancel(job.id));
@@ -108,7 +106,6 @@ export function queueMethods(queue: QueueService): Method[] {
       name: "list",
       request: "jobList",
       response: "jobListReply",
-      roles: ROLES,
       handle: async (req, ctx) => {
         const project = callerProject(ctx.principal, req.project, "jobList.project");
         const name = req.name ? checkJobName(req.name, "jobList.name") : undefined;
@@ -128,7 +125,6 @@ export function queueMethods(queue: QueueService): Method[] {
       name: "watch",
       request: "jobWatch",
       response: "jobEvent",
-      roles: ROLES,
       handle: async (req, ctx, sink) => {
         const job = await visibleJob(queue, req.jobId, ctx.principal, "jobWatch.jobId");
         sink.send("jobEvent", { type: "snapshot", jobId: job.id, job: wireJobInfo(job) });

@@ -7,6 +7,7 @@ import { EnsoulClient } from "../../lib/client.js";
 import { DEFAULT_LIMITS, loadConfig } from "../../lib/config.js";
 import { EnsoulError } from "../../lib/errors.js";
 import { createLogger } from "../../lib/logger.js";
+import { AccessPolicy } from "../auth/index.js";
 import type { SecurityService } from "./index.js";
 import { RecordingAudit, rejection, startSecurity, tempDataDir } from "./security.testkit.js";
 
@@ -83,6 +84,8 @@ describe("security roles and project scope", () => {
     game: { subject: "gus", roles: ["game"] },
     scoped: { subject: "pat", roles: ["admin"], project: "p1" },
   };
+  /** The sidecar's own access table decides the roles, as it does in the gateway. */
+  const access = new AccessPolicy();
   /** Tokens are the principals' names: this suite checks the security service's rules, not authentication. */
   const byName: Authenticator = {
     authenticate: async (token) => {
@@ -90,6 +93,7 @@ describe("security roles and project scope", () => {
       if (!principal) throw new EnsoulError("UNAUTHENTICATED", "unknown test token");
       return principal;
     },
+    authorize: (principal, method) => access.check(principal, method),
   };
   const as = (name: string) => EnsoulClient.connect(url, { token: name });
 

@@ -17,9 +17,6 @@ import type { SecurityEngines } from "./index.js";
 import { ciphertextVersion, type TransitEngine } from "./transit.js";
 import { MAX_LEASE_MS, type Lease, type SecretData, type SecretVersion } from "./secrets.js";
 
-export const SECRET_ROLES: readonly Role[] = ["admin"];
-export const TRANSIT_USE_ROLES: readonly Role[] = ["admin", "designer"];
-export const TRANSIT_ADMIN_ROLES: readonly Role[] = ["admin"];
 
 /** Throws PERMISSION_DENIED when a project-scoped principal names something outside its project. */
 export function checkProjectScope(principal: Principal, name: string, field: string): void {
@@ -98,7 +95,6 @@ export function securityMethods(service: SecurityEngines): Method[] {
       name: "encrypt",
       request: "transitEncrypt",
       response: "transitCiphertext",
-      roles: TRANSIT_USE_ROLES,
       handle: async (request, ctx) => {
         const { key, engine } = transit(ctx.principal, request.key, "transitEncrypt");
         const made = await inMessage("transitEncrypt", () => engine.encrypt(key, bytesOf(request.plaintext), contextOf(request.context)));
@@ -110,7 +106,6 @@ export function securityMethods(service: SecurityEngines): Method[] {
       name: "decrypt",
       request: "transitDecrypt",
       response: "transitPlaintext",
-      roles: TRANSIT_USE_ROLES,
       handle: async (request, ctx) => {
         const { key, engine } = transit(ctx.principal, request.key, "transitDecrypt");
         const ciphertext = request.ciphertext ?? "";
@@ -123,7 +118,6 @@ export function securityMethods(service: SecurityEngines): Method[] {
       name: "rotate",
       request: "transitRotate",
       response: "transitKeyState",
-      roles: TRANSIT_ADMIN_ROLES,
       handle: async (request, ctx) => {
         const { key, engine } = transit(ctx.principal, request.key, "transitRotate");
         const state = await inMessage("transitRotate", () => engine.rotate(key));
@@ -135,7 +129,6 @@ export function securityMethods(service: SecurityEngines): Method[] {
       name: "rewrap",
       request: "transitRewrap",
       response: "transitCiphertext",
-      roles: TRANSIT_ADMIN_ROLES,
       handle: async (request, ctx) => {
         const { key, engine } = transit(ctx.principal, request.key, "transitRewrap");
         const made = await inMessage("transitRewrap", () => engine.rewrap(key, request.ciphertext ?? "", contextOf(request.context)));
@@ -147,7 +140,6 @@ export function securityMethods(service: SecurityEngines): Method[] {
       name: "put",
       request: "secretPut",
       response: "secretMeta",
-      roles: SECRET_ROLES,
       handle: async (request, ctx) => {
         const path = request.path ?? "";
         checkProjectScope(ctx.principal, path, "secretPut.path");
@@ -162,7 +154,6 @@ export function securityMethods(service: SecurityEngines): Method[] {
       name: "get",
       request: "secretGet",
       response: "secret",
-      roles: SECRET_ROLES,
       handle: async (request, ctx) => {
         const path = request.path ?? "";
         checkProjectScope(ctx.principal, path, "secretGet.path");
@@ -175,7 +166,6 @@ export function securityMethods(service: SecurityEngines): Method[] {
       name: "list",
       request: "secretList",
       response: "secretListReply",
-      roles: SECRET_ROLES,
       handle: async (request, ctx) => {
         const scope = ctx.principal.project === undefined ? "" : `projects/${ctx.principal.project}/`;
         const prefix = request.prefix || scope;
@@ -188,7 +178,6 @@ export function securityMethods(service: SecurityEngines): Method[] {
       name: "renew",
       request: "leaseRenew",
       response: "lease",
-      roles: SECRET_ROLES,
       handle: async (request, ctx) => {
         const leaseId = request.leaseId ?? "";
         const incrementMs = seconds(request.incrementS, "leaseRenew.incrementS", true)!;
@@ -201,7 +190,6 @@ export function securityMethods(service: SecurityEngines): Method[] {
       name: "revoke",
       request: "leaseRevoke",
       response: "lease",
-      roles: SECRET_ROLES,
       handle: async (request, ctx) => {
         const leaseId = request.leaseId ?? "";
         await leasePath(ctx.principal, leaseId, "leaseRevoke");

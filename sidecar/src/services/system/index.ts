@@ -1,18 +1,21 @@
 /**
- * The system service: liveness (Ping) and self-description (ServerInfo). Every role may call it.
+ * The system service: liveness (Ping) and self-description (ServerInfo, with each method's
+ * roles as the access table gives them).
  */
 import type { ServerInfo, ServiceInfo } from "../../generated/ensoul_v1.js";
-import { ROLES, unary, type Method } from "../../gateway/methods.js";
+import { unary, type Method, type Role } from "../../gateway/methods.js";
 import { PROTOCOL_VERSION, SERVER_VERSION } from "../../lib/version.js";
 
 export interface SystemServiceOptions {
   mode: "embedded" | "server";
   /** The methods to list in ServerInfo (read at call time, so later registrations show). */
   listMethods: () => Method[];
+  /** The roles that may call a method (from the access table). */
+  rolesFor: (method: Method) => readonly Role[];
   startedAtMs?: number;
 }
 
-function describe(methods: Method[]): ServiceInfo[] {
+function describe(methods: Method[], rolesFor: (method: Method) => readonly Role[]): ServiceInfo[] {
   const services = new Map<string, ServiceInfo>();
   for (const m of methods) {
     let service = services.get(m.service);
@@ -25,7 +28,7 @@ function describe(methods: Method[]): ServiceInfo[] {
       request: m.request,
       response: m.response,
       streaming: m.streaming,
-      roles: [...m.roles],
+      roles: [...rolesFor(m)],
     });
   }
   return [...services.values()].sort((a, b) => a.name!.localeCompare(b.name!));
@@ -39,7 +42,6 @@ export function createSystemService(options: SystemServiceOptions): Method[] {
       name: "ping",
       request: "ping",
       response: "pong",
-      roles: ROLES,
       handle: (ping) => ({
         payload: ping.payload,
         sentAtUs: ping.sentAtUs,
@@ -51,12 +53,11 @@ export function createSystemService(options: SystemServiceOptions): Method[] {
       name: "info",
       request: "serverInfoRequest",
       response: "serverInfo",
-      roles: ROLES,
       handle: (): ServerInfo => ({
         serverVersion: SERVER_VERSION,
         protocolVersion: PROTOCOL_VERSION,
         mode: options.mode,
-        services: describe(options.listMethods()),
+        services: describe(options.listMethods(), options.rolesFor),
         uptimeS: Math.floor((Date.now() - startedAtMs) / 1000),
       }),
     }),

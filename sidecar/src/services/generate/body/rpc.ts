@@ -5,13 +5,12 @@
  */
 
 import type { BodyBuild, BodyBuilt } from "../../../generated/ensoul_v1.js";
-import { unary, type Method, type Principal, type Role } from "../../../gateway/methods.js";
+import { unary, type Method, type Principal } from "../../../gateway/methods.js";
 import { EnsoulError } from "../../../lib/errors.js";
 import { assetInfo, type AssetService } from "../../assets/index.js";
 import { buildBody } from "./build.js";
 import { bodyParamsFromAppearance, resolveBodyParams, type BodyParams } from "./params.js";
 
-export const BODY_ROLES: readonly Role[] = ["admin", "designer"];
 export const GLB_CONTENT_TYPE = "model/gltf-binary";
 
 type Source = NonNullable<BodyBuild["source"]>;
@@ -94,7 +93,6 @@ export function bodyMethods(assets: AssetService): Method[] {
       name: "body",
       request: "bodyBuild",
       response: "bodyBuilt",
-      roles: BODY_ROLES,
       handle: (req, ctx) => buildAndStoreBody(req, assets, ctx.principal, ctx.maxReplyBytes),
     }),
   ];
