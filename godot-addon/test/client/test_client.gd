@@ -44,7 +44,10 @@ func test_server_info_lists_the_system_service() -> void:
 
 func test_a_refused_token_is_an_error_value() -> void:
 	client.token = "ens_not_the_token"
+	var signalled: Array[EnsoulResult] = []
+	client.error_received.connect(func(error: EnsoulResult) -> void: signalled.append(error))
 	var opened := await client.open()
+	assert_eq(signalled.map(func(e: EnsoulResult) -> String: return e.error_name()), ["UNAUTHENTICATED"], "error_received too")
 	assert_false(opened.ok)
 	assert_eq(opened.error_name(), "UNAUTHENTICATED")
 	assert_eq(opened.field, "token")
@@ -59,3 +62,31 @@ func test_no_sidecar_is_unavailable_not_a_hang() -> void:
 	var opened := await client.open()
 	assert_false(opened.ok)
 	assert_true(opened.error_name() in ["UNAVAILABLE", "DEADLINE_EXCEEDED"], opened.error_name())
+
+
+func test_a_stream_whose_frames_stop_times_out() -> void:
+	if not assert_true((await client.open()).ok):
+		return
+	var open := EnsoulV1.AgentOpen.new()
+	open.agent_id = "gd-quiet"
+	open.domain_json = user_arg("domain_json")
+	open.todo_json = "[]"
+	# The first plan comes at once, then nothing: the stream may be 2 s quiet at most.
+	var stream := client.send_request(&"agent_open", open, true, 2.0)
+	var frames := [0]
+	stream.frame_received.connect(func(_e: EnsoulV1.Envelope) -> void: frames[0] += 1)
+	var started := Time.get_ticks_msec()
+	var result := await stream.wait()
+	assert_eq(result.error_name(), "DEADLINE_EXCEEDED", str(result))
+	assert_eq(frames[0], 1, "the first plan came before the deadline (%d ms)" % (Time.get_ticks_msec() - started))
+	assert_true(Time.get_ticks_msec() - started < 6000, "it did not wait much longer than the deadline")
+	await client.close_agent("gd-quiet")
+
+
+func test_a_client_without_settings_takes_the_project_settings() -> void:
+	var bare := EnsoulClient.new()
+	ProjectSettings.set_setting(EnsoulSettings.TOKEN_SETTING, "ens_from_settings")
+	add_child(bare)
+	assert_eq(bare.token, "ens_from_settings")
+	assert_eq(bare.url, EnsoulSettings.DEFAULT_URL)
+	ProjectSettings.set_setting(EnsoulSettings.TOKEN_SETTING, null)

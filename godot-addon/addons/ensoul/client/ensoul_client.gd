@@ -2,7 +2,9 @@
 class_name EnsoulClient
 extends EnsoulConnection
 ## Talks to the Ensoul sidecar: one typed call for each method it serves. Add it to the scene
-## tree (or as an autoload); it never blocks a frame.
+## tree (or as an autoload); it never blocks a frame. When it enters the tree without a
+## [member EnsoulConnection.token] (or with the default URL) it takes them from the project
+## settings [code]ensoul/sidecar/token[/code] and [code]ensoul/sidecar/url[/code].
 ##
 ## [codeblock]
 ## var client := EnsoulClient.new()
@@ -23,6 +25,14 @@ extends EnsoulConnection
 ##
 ## A planner [param domain] argument is a registered domain id ([String]), a domain document
 ## ([Dictionary], or a [String] of JSON starting with [code]{[/code]), or an [EnsoulDomain].
+
+
+func _ready() -> void:
+	# As an autoload nobody sets the properties: fall back on the project settings.
+	if token.is_empty():
+		token = EnsoulSettings.sidecar_token()
+	if url == EnsoulSettings.DEFAULT_URL:
+		url = EnsoulSettings.sidecar_url()
 
 
 ## Reads the connection settings from the project settings [code]ensoul/sidecar/url[/code] and

@@ -27,7 +27,7 @@ const RECONNECT_MAX_S := 10.0
 enum State { DISCONNECTED, CONNECTING, SAYING_HELLO, OPEN }
 
 ## WebSocket URL of the sidecar.
-@export var url: String = "ws://127.0.0.1:7317/v1/ws"
+@export var url: String = EnsoulSettings.DEFAULT_URL
 ## Bearer token sent in Hello.
 @export var token: String = ""
 ## Who is calling, for the sidecar's logs.
@@ -218,6 +218,7 @@ func _receive(packet: PackedByteArray) -> void:
 		connected.emit(welcome)
 		_finish(request, EnsoulResult.success(envelope))
 	elif request.streaming and envelope.body != &"end_of_stream":
+		request._touch()
 		request._receive_frame(envelope)
 	else:
 		_finish(request, EnsoulResult.success(envelope))

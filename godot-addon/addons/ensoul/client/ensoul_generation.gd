@@ -40,7 +40,6 @@ func _init() -> void:
 
 
 func _receive_frame(envelope: EnsoulV1.Envelope) -> void:
-	_touch()
 	match envelope.body:
 		&"generate_delta":
 			var piece := envelope.generate_delta
