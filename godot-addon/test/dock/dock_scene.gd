@@ -12,6 +12,13 @@ extends Control
 ##   DOCK-SAVED path         the .tres and .glb were written and load back
 ##   (the test picks the model generator, which this sidecar has no model for, and generates)
 ##   DOCK-ERROR-SHOWN text   the dock shows the sidecar's error, and stays usable
+## With --mode=model (a sidecar with a model; the test picks the model generator and clicks
+## Generate) the flow is instead:
+##   DOCK-STREAMING {json}   the first frame drawn after n pieces of text arrived: how many
+##                           pieces and fields it showed, whether the character was done, and
+##                           the frame itself (PNG, base64) — a screenshot from inside the engine,
+##                           since one taken by the page would come after the stream has ended
+##   DOCK-CHARACTER, DOCK-FIELDS, DOCK-BONES, DOCK-GENERATED as above, then it quits
 ##   DOCK-FAIL why           a check failed (the scene then quits with 1)
 
 const DOCK_SCENE := "res://addons/ensoul/dock/characters_dock.tscn"
@@ -33,7 +40,12 @@ func _ready() -> void:
 	dock = (load(DOCK_SCENE) as PackedScene).instantiate()
 	dock.sidecar_url = args.get("url", "")
 	dock.sidecar_token = args.get("token", "")
-	dock.text_streamed.connect(func(_text: String) -> void: deltas += 1)
+	dock.max_tokens = int(args.get("max-tokens", "0"))
+	var streaming_at := int(args.get("report-streaming-at", "0"))
+	dock.text_streamed.connect(func(_text: String) -> void:
+		deltas += 1
+		if deltas == streaming_at and not done:
+			_report_streaming_frame())
 	dock.field_filled.connect(func(field: String) -> void:
 		if not done:
 			fields_before_done.append(field))
@@ -70,6 +82,10 @@ func _ready() -> void:
 	await get_tree().process_frame
 	await get_tree().process_frame
 	print("DOCK-GENERATED")
+	if args.get("mode", "") == "model":
+		await get_tree().create_timer(1.0).timeout  # the test's screenshot
+		_finish("")
+		return
 	var yaw_before := (dock.get_node("%Preview") as EnsoulBodyPreview).get_yaw()
 	var path: String = await dock.saved
 	_check(not is_equal_approx((dock.get_node("%Preview") as EnsoulBodyPreview).get_yaw(), yaw_before), "dragging on the preview orbits the camera")
@@ -93,6 +109,18 @@ func _report_generator_menu(menu: PopupMenu) -> void:
 	var rect := Rect2(Vector2(menu.position), Vector2(menu.size))
 	var second := rect.position + Vector2(rect.size.x * 0.5, rect.size.y * 0.75)
 	print("DOCK-INPUT generator-menu=%d,%d" % [roundi(second.x), roundi(second.y)])
+
+
+func _report_streaming_frame() -> void:
+	await RenderingServer.frame_post_draw
+	var shown_deltas := deltas
+	var shown_fields := fields_before_done.size()
+	var finished := done
+	var png := get_viewport().get_texture().get_image().save_png_to_buffer()
+	print("DOCK-STREAMING %s" % JSON.stringify({
+		"pieces": shown_deltas, "fields": shown_fields, "done": finished,
+		"text": dock.streamed_text().length(), "png": Marshalls.raw_to_base64(png),
+	}))
 
 
 func _check_generation(generated: EnsoulCharacter) -> void:

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startSidecar, type RunningSidecar } from "../../../sidecar/src/app/index.js";
-import { loadConfig } from "../../../sidecar/src/lib/config.js";
+import { loadConfig, type ConfigOverrides } from "../../../sidecar/src/lib/config.js";
 import { createLogger } from "../../../sidecar/src/lib/logger.js";
 
 export interface TestSidecar {
@@ -23,12 +23,15 @@ export interface TestSidecar {
   close(): Promise<void>;
 }
 
-/** Starts a sidecar whose data folder is a new temporary folder named with `prefix`. */
-export async function startTestSidecar(prefix = "ensoul-gd-"): Promise<TestSidecar> {
+/**
+ * Starts a sidecar whose data folder is a new temporary folder named with `prefix`;
+ * `overrides` set more of its config (e.g. `modelDir` for the llm generator).
+ */
+export async function startTestSidecar(prefix = "ensoul-gd-", overrides: Omit<ConfigOverrides, "port" | "dataDir"> = {}): Promise<TestSidecar> {
   const dataDir = mkdtempSync(path.join(tmpdir(), prefix));
   let running: RunningSidecar;
   try {
-    running = await startSidecar(loadConfig({ port: 0, dataDir }, {}), createLogger("silent"));
+    running = await startSidecar(loadConfig({ ...overrides, port: 0, dataDir }, {}), createLogger("silent"));
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;

@@ -24,6 +24,7 @@ var _distance: float = 3.0
 var _target := Vector3(0.0, 0.9, 0.0)
 var _dragging: bool = false
 var _placeholder: Label
+var _floor_disc: MeshInstance3D
 
 
 func _init() -> void:
@@ -46,7 +47,9 @@ func _init() -> void:
 	sun.rotation = Vector3(-0.9, 0.6, 0.0)
 	sun.light_energy = 1.1
 	_viewport.add_child(sun)
-	_viewport.add_child(_floor())
+	_floor_disc = _floor()
+	_floor_disc.visible = false
+	_viewport.add_child(_floor_disc)
 	_pivot = Node3D.new()
 	_viewport.add_child(_pivot)
 	_camera = Camera3D.new()
@@ -78,6 +81,7 @@ func show_glb(bytes: PackedByteArray) -> Error:
 	_viewport.add_child(model)
 	_frame(_bounds(model))
 	_placeholder.visible = false
+	_floor_disc.visible = true
 	body_shown.emit(model)
 	return OK
 
@@ -88,6 +92,7 @@ func clear() -> void:
 		model.queue_free()
 		model = null
 	_placeholder.visible = true
+	_floor_disc.visible = false
 
 
 ## Turns the camera around the body by [param yaw_radians] and tilts it by [param pitch_radians].

@@ -47,6 +47,9 @@ const COLOR_BAD := Color(0.95, 0.45, 0.4)
 @export var sidecar_command: PackedStringArray = PackedStringArray()
 ## Connect when the dock enters the tree.
 @export var connect_on_ready: bool = true
+## The most tokens the model generator may write (0: the sidecar's default); fewer is faster
+## and the character is still complete.
+@export_range(0, 8192) var max_tokens: int = 0
 
 ## The client the dock talks through (a child of the dock).
 var client: EnsoulClient
@@ -177,7 +180,11 @@ func generate() -> void:
 	_incoming.generator = GENERATORS[_generator_option.selected][0]
 	_set_busy(true)
 	_show_message("Generating…", false)
-	var generation := client.generate(_incoming.prompt, _incoming.seed, _incoming.generator)
+	var sampling: EnsoulV1.GenerateOptions = null
+	if max_tokens > 0 and _incoming.generator == "llm":
+		sampling = EnsoulV1.GenerateOptions.new()
+		sampling.max_tokens = max_tokens
+	var generation := client.generate(_incoming.prompt, _incoming.seed, _incoming.generator, {}, sampling)
 	_generation = generation
 	generation.delta.connect(_on_text_streamed.bind(generation))
 	generation.field_completed.connect(_on_field_completed.bind(generation))
