@@ -228,6 +228,10 @@ describe.each(ADAPTERS)("data store contract: $name", (adapter) => {
       expect((await rejection(npcs.put({ id: "", doc: { name: "x" } }))).field).toBe("id");
       expect((await rejection(npcs.put({ id: "a\nb", doc: { name: "x" } }))).field).toBe("id");
       expect((await rejection(npcs.put({ id: "ok", project: 7 as unknown as string, doc: { name: "x" } }))).field).toBe("project");
+      expect((await rejection(npcs.put({ id: "nul", doc: { name: "a\u0000b" } }))).field).toBe("doc.name"); // indexed: PostgreSQL text holds no NUL
+      expect((await npcs.put({ id: "nul", doc: { name: "ab", notes: "a\u0000b" } })).doc.notes).toBe("a\u0000b"); // elsewhere in the document it is fine
+      expect((await npcs.get("nul"))?.doc.notes).toBe("a\u0000b");
+      expect((await rejection(npcs.find({ where: { name: "a\u0000" } }))).field).toBe("where.name.eq");
     });
 
     it("refuses collections that are not defined and specs that make no sense", async () => {

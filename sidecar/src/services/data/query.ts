@@ -37,7 +37,7 @@ function checkValue(value: unknown, type: IndexedFieldType, field: string): Scal
     type === "boolean" ? typeof value === "boolean" :
     type === "integer" ? Number.isSafeInteger(value) :
     typeof value === "number" && Number.isFinite(value);
-  if (!ok) throw new EnsoulError("INVALID_ARGUMENT", `${field} compares a ${type} field with ${JSON.stringify(value)}`, { field });
+  if (!ok || (typeof value === "string" && value.includes("\u0000"))) throw new EnsoulError("INVALID_ARGUMENT", `${field} compares a ${type} field with ${JSON.stringify(value)}`, { field });
   return value as Scalar;
 }
 

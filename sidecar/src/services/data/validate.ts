@@ -150,6 +150,8 @@ export function indexedValues(checked: CheckedSpec, doc: Record<string, unknown>
       type === "integer" ? Number.isSafeInteger(value) :
       typeof value === "number";
     if (!ok) throw invalid(`${checked.spec.name} document: indexed field ${field} must be ${type === "integer" ? "an integer" : `a ${type}`}`, `doc.${field}`);
+    // PostgreSQL text cannot hold NUL; refusing it on both adapters keeps them alike.
+    if (typeof value === "string" && value.includes("\u0000")) throw invalid(`${checked.spec.name} document: indexed field ${field} contains a NUL character`, `doc.${field}`);
     return value as Scalar;
   });
 }

@@ -34,6 +34,16 @@ function thrown(fn: () => unknown): EnsoulError {
   throw new Error("expected an error");
 }
 
+async function rejected(p: Promise<unknown>): Promise<EnsoulError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(EnsoulError);
+    return err as EnsoulError;
+  }
+  throw new Error("expected a rejection");
+}
+
 function sessions(maxAgents?: number) {
   const planner = createPlanner();
   planner.putJsonDomain("simple", JSON.parse(SIMPLE_JSON));
@@ -41,11 +51,11 @@ function sessions(maxAgents?: number) {
   return { store, agents: new AgentSessions(planner, store, maxAgents) };
 }
 
-describe("agent sessions", () => {
-  it("reports must follow the plan's steps in order, in the current revision", () => {
+describe("agent sessions", async () => {
+  it("reports must follow the plan's steps in order, in the current revision", async () => {
     const { agents } = sessions();
     const frames: AgentPlan[] = [];
-    const agent = agents.open(S, { agentId: "alice", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, (p) => frames.push(p));
+    const agent = await agents.open(S, { agentId: "alice", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, (p) => frames.push(p));
     expect(frames[0]!.plan!.steps!.map((s) => s.name)).toEqual(["call_taxi", "ride_taxi", "pay_driver"]);
     expect(thrown(() => agent.report({ agentId: "alice", revision: 1, step: 1, ok: true }))).toMatchObject({ code: "FAILED_PRECONDITION", field: "agentReport.step" });
     expect(thrown(() => agent.report({ agentId: "alice", revision: 2, step: 0, ok: true }))).toMatchObject({ code: "FAILED_PRECONDITION", field: "agentReport.revision" });
@@ -55,10 +65,10 @@ describe("agent sessions", () => {
     expect(frames).toHaveLength(1);
   });
 
-  it("streams found=false when a failure leaves no plan, and refuses reports until a new goal", () => {
+  it("streams found=false when a failure leaves no plan, and refuses reports until a new goal", async () => {
     const { agents } = sessions();
     const frames: AgentPlan[] = [];
-    const agent = agents.open(S, { agentId: "alice", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, (p) => frames.push(p));
+    const agent = await agents.open(S, { agentId: "alice", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, (p) => frames.push(p));
     // Broke: the park is too far to walk and a taxi can't be paid.
     const ack = agent.report({ agentId: "alice", revision: 1, step: 0, ok: false, stateDeltaJson: '{"cash": {"alice": 0}}' });
     expect(ack).toMatchObject({ replanned: true, revision: 2 });
@@ -68,9 +78,9 @@ describe("agent sessions", () => {
     expect(frames[2]!.plan!.steps!.map((s) => [s.name, s.argsJson])).toEqual([["walk", '["bob","home_b","park"]']]);
   });
 
-  it("rejects a bad state delta with its field and leaves the agent as it was", () => {
+  it("rejects a bad state delta with its field and leaves the agent as it was", async () => {
     const { agents } = sessions();
-    const agent = agents.open(S, { agentId: "alice", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
+    const agent = await agents.open(S, { agentId: "alice", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
     expect(thrown(() => agent.report({ agentId: "alice", revision: 1, step: 0, ok: true, stateDeltaJson: "{" }))).toMatchObject({ code: "INVALID_ARGUMENT", field: "agentReport.stateDeltaJson" });
     expect(thrown(() => agent.report({ agentId: "alice", revision: 1, step: 0, ok: true, stateDeltaJson: '{"cash": [3]}' })).field).toBe("agentReport.stateDeltaJson.cash");
     expect(agent.nextStep).toBe(0);
@@ -80,59 +90,61 @@ describe("agent sessions", () => {
 
   it("keeps each agent's last state in the store; close forgets it, drop keeps it", async () => {
     const { agents, store } = sessions();
-    const a = agents.open(S, { agentId: "a", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
-    const b = agents.open(S, { agentId: "b", domainJson: SIMPLE_JSON, stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
+    const a = await agents.open(S, { agentId: "a", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
+    const b = await agents.open(S, { agentId: "b", domainJson: SIMPLE_JSON, stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
     a.report({ agentId: "a", revision: 1, step: 0, ok: true });
-    const snap = store.load(S.owner, "a")!;
+    await a.saved;
+    const snap = (await store.load(S.owner, "a"))!;
     expect(snap).toMatchObject({ revision: 1, nextStep: 1, domain: { id: "simple" }, todoJson: TRAVEL });
     expect(snap.state.loc).toMatchObject({ taxi1: "home_a" }); // call_taxi's effect
-    expect(store.load(S.owner, "b")!.domain).toEqual({ json: SIMPLE_JSON });
-    agents.close(S, "a");
+    expect((await store.load(S.owner, "b"))!.domain).toEqual({ json: SIMPLE_JSON });
+    await agents.close(S, "a");
     await a.ended;
-    expect(store.load(S.owner, "a")).toBeUndefined();
+    expect((await store.load(S.owner, "a"))).toBeUndefined();
     agents.dropAll();
     await b.ended;
-    expect(store.load(S.owner, "b")).toBeDefined();
+    expect((await store.load(S.owner, "b"))).toBeDefined();
     expect(agents.openCount).toBe(0);
   });
 
-  it("resumes a dropped agent for the same owner on another connection, where it left off", () => {
+  it("resumes a dropped agent for the same owner on another connection, where it left off", async () => {
     const { agents, store } = sessions();
     const world = JSON.stringify({ ...JSON.parse(WORLD), seen: [[1, "tree"]] });
     const opened: AgentPlan[] = [];
-    const first = agents.open(S, { agentId: "alice", domainId: "simple", stateJson: world, todoJson: TRAVEL }, (p) => opened.push(p));
+    const first = await agents.open(S, { agentId: "alice", domainId: "simple", stateJson: world, todoJson: TRAVEL }, (p) => opened.push(p));
     first.report({ agentId: "alice", revision: 1, step: 0, ok: true });
+    await first.saved;
     agents.drop(first);
-    expect(store.load(S.owner, "alice")!.state.seen).toEqual([[1, "tree"]]); // a number argument stays a number
+    expect((await store.load(S.owner, "alice"))!.state.seen).toEqual([[1, "tree"]]); // a number argument stays a number
     const frames: AgentPlan[] = [];
-    const again = agents.open(T, { agentId: "alice" }, (p) => frames.push(p));
+    const again = await agents.open(T, { agentId: "alice" }, (p) => frames.push(p));
     expect(frames).toHaveLength(1);
     expect(frames[0]).toMatchObject({ revision: 1, reason: "resumed", plan: { found: true, planId: first.planId } });
     expect(frames[0]!.plan!.steps!.map((s) => s.name)).toEqual(["call_taxi", "ride_taxi", "pay_driver"]);
     expect(frames[0]!.plan!.steps).toEqual(opened[0]!.plan!.steps); // arguments too, as first sent
     expect(again.nextStep).toBe(1);
     expect(again.report({ agentId: "alice", revision: 1, step: 1, ok: true }).replanned).toBe(false);
-    const nothing = thrown(() => agents.open(T, { agentId: "bob" }, () => undefined));
+    const nothing = await rejected(agents.open(T, { agentId: "bob" }, () => undefined));
     expect(nothing).toMatchObject({ code: "NOT_FOUND", field: "agentOpen.agentId" });
   });
 
-  it("keeps the options it was opened with across a resume", () => {
+  it("keeps the options it was opened with across a resume", async () => {
     const { agents } = sessions();
-    const first = agents.open(S, { agentId: "carol", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL, options: { verbose: 1 } }, () => undefined);
+    const first = await agents.open(S, { agentId: "carol", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL, options: { verbose: 1 } }, () => undefined);
     agents.drop(first);
     const frames: AgentPlan[] = [];
-    const again = agents.open(T, { agentId: "carol" }, (p) => frames.push(p));
+    const again = await agents.open(T, { agentId: "carol" }, (p) => frames.push(p));
     again.setGoal({ agentId: "carol", todoJson: JSON.stringify([["travel", "bob", "park"]]) });
     expect(frames[1]).toMatchObject({ reason: "goal_changed", plan: { found: true } });
     expect(frames[1]!.plan!.traceJson).not.toBe(""); // verbose 1 still on: the trace comes back
   });
 
-  it("refuses an agent past maxAgents", () => {
+  it("refuses an agent past maxAgents", async () => {
     const { agents } = sessions(2);
-    for (const id of ["a", "b"]) agents.open(S, { agentId: id, domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
-    expect(thrown(() => agents.open(T, { agentId: "c", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined)).code).toBe("RESOURCE_EXHAUSTED");
-    agents.close(S, "a");
-    agents.open(T, { agentId: "c", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
+    for (const id of ["a", "b"]) await agents.open(S, { agentId: id, domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
+    expect((await rejected(agents.open(T, { agentId: "c", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined))).code).toBe("RESOURCE_EXHAUSTED");
+    await agents.close(S, "a");
+    await agents.open(T, { agentId: "c", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
   });
 });
 

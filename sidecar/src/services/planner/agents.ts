@@ -11,7 +11,8 @@
  *   - a new todo list replans at once ("goal_changed").
  * Every plan goes out through the agent's sink (the AgentOpen stream) before the call that
  * caused it is answered, and each change is saved to the AgentStore under the owner (principal)
- * and agent id. A client that goes away leaves its snapshot; an AgentOpen with only the agent id
+ * and agent id: the calls change the agent at once and queue the save, in order, on `saved`,
+ * which the service awaits before it answers. A client that goes away leaves its snapshot; an AgentOpen with only the agent id
  * resumes it, on any connection of the same owner. AgentClose forgets it.
  */
 import type { AgentAck, AgentOpen, AgentPlan, AgentReport, AgentSetGoal } from "../../generated/ensoul_v1.js";
@@ -91,6 +92,8 @@ export class Agent {
   private todoJson: string;
   private readonly options: WireSearchOptions;
   private endStream: () => void = () => undefined;
+  /** The agent's latest store write; writes run one after another so an older one never lands last. */
+  private saving: Promise<void> = Promise.resolve();
   /** Settles when the agent is closed or dropped: the AgentOpen stream then ends. */
   readonly ended = new Promise<void>((resolve) => {
     this.endStream = resolve;
@@ -168,9 +171,18 @@ export class Agent {
 
   /** Ends the stream; `forget` also drops the stored snapshot (an explicit close). */
   end(forget: boolean): AgentAck {
-    if (forget) this.store.delete(this.scope.owner, this.agentId);
+    if (forget) this.queue(() => this.store.delete(this.scope.owner, this.agentId));
     this.endStream();
     return this.ack(false);
+  }
+
+  /** Settles when every change made so far is stored (rejects when the latest write failed). */
+  get saved(): Promise<void> {
+    return this.saving;
+  }
+
+  private queue(write: () => Promise<void>): void {
+    this.saving = this.saving.catch(() => undefined).then(write); // an earlier failure was its own call's error
   }
 
   /** Whether the plan's remaining steps still apply one after another from the believed state. */
@@ -186,7 +198,7 @@ export class Agent {
   }
 
   private save(): void {
-    this.store.save({
+    const snapshot: AgentSnapshot = {
       owner: this.scope.owner,
       agentId: this.agentId,
       domain: this.choice.ref,
@@ -198,13 +210,20 @@ export class Agent {
       nextStep: this.nextStep,
       options: { ...this.options },
       updatedAtMs: Date.now(),
-    });
+    };
+    this.queue(() => this.store.save(snapshot));
   }
+}
+
+function resumeKey(scope: AgentScope, agentId: string): string {
+  return `${scope.connection}\u0000${agentId}`;
 }
 
 /** Every open agent, by connection and agent id. */
 export class AgentSessions {
   private readonly byConnection = new Map<string, Map<string, Agent>>();
+  /** Resumes waiting on the store, by connection and agent id: calls for that agent wait on them. */
+  private readonly resuming = new Map<string, Promise<unknown>>();
   private open_ = 0;
 
   constructor(
@@ -220,18 +239,29 @@ export class AgentSessions {
   /**
    * Opens an agent and streams its first plan through `sink` (revision 1, reason "opened"). An
    * AgentOpen with no domain, state or todo list resumes the owner's stored agent of that id
-   * instead: its plan is streamed again under its revision (reason "resumed").
+   * instead: its plan is streamed again under its revision (reason "resumed"). Resolves once the
+   * agent's first snapshot is stored.
    */
-  open(scope: AgentScope, request: AgentOpen, sink: (plan: AgentPlan) => void): Agent {
+  async open(scope: AgentScope, request: AgentOpen, sink: (plan: AgentPlan) => void): Promise<Agent> {
     const agentId = request.agentId ?? "";
     if (agentId === "") throw new EnsoulError("INVALID_ARGUMENT", "agentOpen.agentId must not be empty", { field: "agentOpen.agentId" });
-    let agents = this.byConnection.get(scope.connection);
-    if (agents?.has(agentId)) throw new EnsoulError("ALREADY_EXISTS", `agent ${agentId} is already open on this connection`, { field: "agentOpen.agentId" });
-    if (this.open_ >= this.maxAgents) throw new EnsoulError("RESOURCE_EXHAUSTED", `more than ${this.maxAgents} agents open`, { field: "agentOpen" });
     const resuming = !request.domainId && !request.domainJson && !request.stateJson && !request.todoJson;
+    this.checkRoom(scope, agentId);
+    let stored: AgentSnapshot | undefined;
+    if (resuming) {
+      // A client may send reports right behind the AgentOpen: they wait for this load (see `find`).
+      const key = resumeKey(scope, agentId);
+      const loading = this.store.load(scope.owner, agentId);
+      this.resuming.set(key, loading.catch(() => undefined));
+      try {
+        stored = await loading;
+      } finally {
+        this.resuming.delete(key);
+      }
+    }
     let agent: Agent;
     if (resuming) {
-      const snapshot = this.store.load(scope.owner, agentId);
+      const snapshot = stored;
       if (snapshot === undefined) throw new EnsoulError("NOT_FOUND", `no stored agent ${JSON.stringify(agentId)} to resume; give a domain, state and todo list to open one`, { field: "agentOpen.agentId" });
       agent = new Agent(this.initFromSnapshot(scope, snapshot), this.planner, sink, this.store);
       agent.resume(snapshot);
@@ -248,10 +278,29 @@ export class AgentSessions {
       agent = new Agent(init, this.planner, sink, this.store);
       agent.replan("opened");
     }
+    let agents = this.byConnection.get(scope.connection);
     if (agents === undefined) this.byConnection.set(scope.connection, (agents = new Map()));
     agents.set(agentId, agent);
     this.open_++;
+    try {
+      await agent.saved;
+    } catch (err) {
+      this.remove(agent);
+      agent.end(false);
+      throw err;
+    }
     return agent;
+  }
+
+  private checkRoom(scope: AgentScope, agentId: string): void {
+    if (this.byConnection.get(scope.connection)?.has(agentId) || this.resuming.has(resumeKey(scope, agentId))) throw new EnsoulError("ALREADY_EXISTS", `agent ${agentId} is already open on this connection`, { field: "agentOpen.agentId" });
+    if (this.open_ >= this.maxAgents) throw new EnsoulError("RESOURCE_EXHAUSTED", `more than ${this.maxAgents} agents open`, { field: "agentOpen" });
+  }
+
+  /** Like `get`, after any resume of that agent on that connection has finished loading. */
+  async find(scope: AgentScope, agentId: string | undefined, field: string): Promise<Agent> {
+    await this.resuming.get(resumeKey(scope, agentId ?? ""));
+    return this.get(scope, agentId, field);
   }
 
   get(scope: AgentScope, agentId: string | undefined, field: string): Agent {
@@ -260,11 +309,13 @@ export class AgentSessions {
     return agent;
   }
 
-  /** AgentClose: forgets the agent and ends its stream. */
-  close(scope: AgentScope, agentId: string | undefined): AgentAck {
-    const agent = this.get(scope, agentId, "agentClose.agentId");
+  /** AgentClose: forgets the agent (resolving once its snapshot is deleted) and ends its stream. */
+  async close(scope: AgentScope, agentId: string | undefined): Promise<AgentAck> {
+    const agent = await this.find(scope, agentId, "agentClose.agentId");
     this.remove(agent);
-    return agent.end(true);
+    const ack = agent.end(true);
+    await agent.saved;
+    return ack;
   }
 
   /** The client went away: end the stream, keep the snapshot so it could resume. */

@@ -211,6 +211,33 @@ describe("planner over the protocol: plans", () => {
 describe("planner over the protocol: agent sessions", () => {
   const sussman = blocksCalls[9]!;
 
+  it("resumes an agent on a sidecar started again, where its stored snapshot left it", async () => {
+    const first = await startSidecar(loadConfig({ port: 0, dataDir }, {}), createLogger("silent"));
+    try {
+      const c = await EnsoulClient.connect(first.url, { token: first.adminToken.token });
+      const agent = openAgent(c, "traveller", { domainId: "blocks", stateJson: stateJson(sussman), todoJson: todoJson(sussman) });
+      await agent.frame(1);
+      await c.call("agentReport", { agentId: "traveller", revision: 1, step: 0, ok: true });
+      agent.ended.catch(() => undefined);
+      await c.close();
+    } finally {
+      await first.close();
+    }
+    const second = await startSidecar(loadConfig({ port: 0, dataDir }, {}), createLogger("silent"));
+    try {
+      const c = await EnsoulClient.connect(second.url, { token: second.adminToken.token });
+      const resumed = openAgent(c, "traveller", {});
+      expect(await resumed.frame(1)).toMatchObject({ revision: 1, reason: "resumed" });
+      const ack = (await c.call("agentReport", { agentId: "traveller", revision: 1, step: 1, ok: true })).agentAck!;
+      expect(ack).toMatchObject({ agentId: "traveller", revision: 1, replanned: false });
+      await c.call("agentClose", { agentId: "traveller" });
+      await resumed.ended;
+      await c.close();
+    } finally {
+      await second.close();
+    }
+  });
+
   it("opens, acts, replans after a failure, takes a new goal and closes", async () => {
     const agent = openAgent(client, "npc-1", { domainId: "blocks", stateJson: stateJson(sussman), todoJson: todoJson(sussman) });
     const first = await agent.frame(1);

@@ -3,16 +3,16 @@
  * here are stored in the data service and registered again at start.
  */
 import path from "node:path";
-import type { DomainInfo, PlanReply } from "../../generated/ensoul_v1.js";
+import type { AgentAck, DomainInfo, PlanReply } from "../../generated/ensoul_v1.js";
 import { streaming, unary, type CallContext, type Method } from "../../gateway/methods.js";
 import { EnsoulError } from "../../lib/errors.js";
 import type { Logger } from "../../lib/logger.js";
-import { AgentSessions, type AgentScope } from "./agents.js";
+import { AgentSessions, type Agent, type AgentScope } from "./agents.js";
 import { createPlanner, type Domain, type Planner, type PlannerLimits } from "./index.js";
 import { loadJsonDomain } from "./json_domain.js";
 import { stateFromJson, todoFromJson } from "./json_state.js";
 import type { DataStore } from "../data/index.js";
-import { checkDomainId, dataDomainStore, MemoryAgentStore, type AgentStore } from "./stores.js";
+import { checkDomainId, dataAgentStore, dataDomainStore, type AgentStore } from "./stores.js";
 import { chooseDomain, domainField, parseJsonField, planReply, planWithin, searchOptions } from "./wire.js";
 
 export interface PlannerServiceOptions {
@@ -22,7 +22,7 @@ export interface PlannerServiceOptions {
   dataDir?: string;
   log: Logger;
   limits?: Partial<PlannerLimits>;
-  /** Where agents' last state is kept (default: memory; server mode: the data service). */
+  /** Where agents' last state is kept (default: the data service). */
   agents?: AgentStore;
   /** Most agents open at once in this process. */
   maxAgents?: number;
@@ -56,6 +56,13 @@ export function agentScope(ctx: CallContext): AgentScope {
   return { connection: ctx.connectionId, owner: ctx.principal.subject };
 }
 
+/** Runs a change on an agent and answers once the agent's snapshot is stored. */
+async function answerWhenSaved(agent: Agent, change: (agent: Agent) => AgentAck): Promise<AgentAck> {
+  const ack = change(agent);
+  await agent.saved;
+  return ack;
+}
+
 export async function createPlannerService(options: PlannerServiceOptions): Promise<PlannerService> {
   const planner = createPlanner(options.limits);
   const domains = await dataDomainStore(options.data, options.dataDir && path.join(options.dataDir, "planner", "domains"));
@@ -67,7 +74,7 @@ export async function createPlannerService(options: PlannerServiceOptions): Prom
       options.log.warn({ err, domainId: stored.id }, "stored planner domain could not be loaded");
     }
   }
-  const sessions = new AgentSessions(planner, options.agents ?? new MemoryAgentStore(), options.maxAgents);
+  const sessions = new AgentSessions(planner, options.agents ?? (await dataAgentStore(options.data)), options.maxAgents);
 
   const methods: Method[] = [
     unary({
@@ -102,7 +109,7 @@ export async function createPlannerService(options: PlannerServiceOptions): Prom
       request: "agentOpen",
       response: "agentPlan",
       handle: async (req, ctx, sink) => {
-        const agent = sessions.open(agentScope(ctx), req, (plan) => sink.send("agentPlan", plan));
+        const agent = await sessions.open(agentScope(ctx), req, (plan) => sink.send("agentPlan", plan));
         const signal = ctx.signal;
         const onAbort = () => sessions.drop(agent);
         if (signal.aborted) onAbort();
@@ -116,14 +123,14 @@ export async function createPlannerService(options: PlannerServiceOptions): Prom
       name: "agentReport",
       request: "agentReport",
       response: "agentAck",
-      handle: (req, ctx) => sessions.get(agentScope(ctx), req.agentId, "agentReport.agentId").report(req),
+      handle: async (req, ctx) => answerWhenSaved(await sessions.find(agentScope(ctx), req.agentId, "agentReport.agentId"), (agent) => agent.report(req)),
     }),
     unary({
       service: "planner",
       name: "agentSetGoal",
       request: "agentSetGoal",
       response: "agentAck",
-      handle: (req, ctx) => sessions.get(agentScope(ctx), req.agentId, "agentSetGoal.agentId").setGoal(req),
+      handle: async (req, ctx) => answerWhenSaved(await sessions.find(agentScope(ctx), req.agentId, "agentSetGoal.agentId"), (agent) => agent.setGoal(req)),
     }),
     unary({
       service: "planner",

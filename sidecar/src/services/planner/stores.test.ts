@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EnsoulError } from "../../lib/errors.js";
 import type { DataStore } from "../data/index.js";
 import { openSqliteStore } from "../data/sqlite.js";
-import { checkDomainId, dataDomainStore } from "./stores.js";
+import { checkDomainId, dataAgentStore, dataDomainStore, type AgentSnapshot } from "./stores.js";
 
 const made: string[] = [];
 const stores: DataStore[] = [];
@@ -74,5 +74,40 @@ describe("dataDomainStore", () => {
       expect(() => checkDomainId(id, "domainPut.domainId")).toThrowError(EnsoulError);
     }
     expect(checkDomainId("blocks_htn-2.v1", "domainPut.domainId")).toBe("blocks_htn-2.v1");
+  });
+});
+
+describe("dataAgentStore", () => {
+  const snapshot = (owner: string, agentId: string, nextStep: number): AgentSnapshot => ({
+    owner,
+    agentId,
+    domain: { id: "simple" },
+    state: { loc: { alice: "park" }, seen: [[1, "tree"]] },
+    todoJson: '[["travel","alice","park"]]',
+    revision: 2,
+    planId: "p1",
+    plan: [["walk", "alice", "home", "park"]],
+    nextStep,
+    options: { verbose: 0 },
+    updatedAtMs: 1700000000000,
+  });
+
+  it("keeps the last snapshot per owner and agent, across a restart, until deleted", async () => {
+    const dir = tempDir();
+    const data = await openData(dir);
+    const store = await dataAgentStore(data);
+    await store.save(snapshot("alice", "npc", 0));
+    await store.save(snapshot("alice", "npc", 1));
+    await store.save(snapshot("bob", "npc", 5));
+    await store.save(snapshot("a/b \\ \"odd\" ✓".repeat(40), "x".repeat(300), 7)); // any owner or id fits
+    await data.close();
+    const again = await dataAgentStore(await openData(dir));
+    expect(await again.load("alice", "npc")).toEqual(snapshot("alice", "npc", 1));
+    expect((await again.load("bob", "npc"))?.nextStep).toBe(5);
+    expect((await again.load("a/b \\ \"odd\" ✓".repeat(40), "x".repeat(300)))?.nextStep).toBe(7);
+    expect(await again.load("carol", "npc")).toBeUndefined();
+    await again.delete("alice", "npc");
+    expect(await again.load("alice", "npc")).toBeUndefined();
+    expect(await again.load("bob", "npc")).toBeDefined();
   });
 });

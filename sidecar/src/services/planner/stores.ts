@@ -3,8 +3,10 @@
  * the data service can take them over (server mode keeps both there, so any replica can serve a
  * reconnecting game):
  *   - `DomainStore`: JSON domains registered with DomainPut, by id (in the data service);
- *   - `AgentStore`: each agent session's last state, plan and place in it (memory now).
+ *   - `AgentStore`: each agent session's last state, plan and place in it (in the data service;
+ *     `MemoryAgentStore` for tests).
  */
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { EnsoulError } from "../../lib/errors.js";
@@ -99,10 +101,42 @@ export interface AgentSnapshot {
 }
 
 export interface AgentStore {
-  save(snapshot: AgentSnapshot): void;
-  load(owner: string, agentId: string): AgentSnapshot | undefined;
+  save(snapshot: AgentSnapshot): Promise<void>;
+  load(owner: string, agentId: string): Promise<AgentSnapshot | undefined>;
   /** Forgets an agent (on AgentClose; a client that just goes away keeps its snapshot). */
-  delete(owner: string, agentId: string): void;
+  delete(owner: string, agentId: string): Promise<void>;
+}
+
+/** The data service's collection of agent snapshots, one per (owner, agent id). */
+export const PLANNER_AGENTS: CollectionSpec = {
+  name: "planner_agents",
+  indexes: { owner: "string", agentId: "string" },
+  // An agent opened with an inline domain carries the domain's JSON text.
+  maxDocumentBytes: 256 * 1024 * 1024,
+};
+
+/** A record id for any owner and agent id, however long or odd (the pair is also in the document). */
+function agentRecordId(owner: string, agentId: string): string {
+  return createHash("sha256").update(JSON.stringify([owner, agentId])).digest("hex");
+}
+
+/**
+ * Agents' snapshots in the data service: a client whose sidecar restarted, or whose replica
+ * went away, resumes from any replica.
+ */
+export async function dataAgentStore(data: DataStore): Promise<AgentStore> {
+  const agents = await data.define<AgentSnapshot>(PLANNER_AGENTS);
+  return {
+    async save(snapshot) {
+      await agents.put({ id: agentRecordId(snapshot.owner, snapshot.agentId), doc: snapshot });
+    },
+    async load(owner, agentId) {
+      return (await agents.get(agentRecordId(owner, agentId)))?.doc;
+    },
+    async delete(owner, agentId) {
+      await agents.delete(agentRecordId(owner, agentId));
+    },
+  };
 }
 
 /** Snapshots in memory, the least recently saved dropped past `maxSnapshots` (clients that went away pile up). */
@@ -115,18 +149,18 @@ export class MemoryAgentStore implements AgentStore {
     return `${owner}\u0000${agentId}`;
   }
 
-  save(snapshot: AgentSnapshot): void {
+  async save(snapshot: AgentSnapshot): Promise<void> {
     const key = MemoryAgentStore.key(snapshot.owner, snapshot.agentId);
     this.snapshots.delete(key); // re-inserting keeps the map in order of last save
     this.snapshots.set(key, snapshot);
     if (this.snapshots.size > this.maxSnapshots) this.snapshots.delete(this.snapshots.keys().next().value!);
   }
 
-  load(owner: string, agentId: string): AgentSnapshot | undefined {
+  async load(owner: string, agentId: string): Promise<AgentSnapshot | undefined> {
     return this.snapshots.get(MemoryAgentStore.key(owner, agentId));
   }
 
-  delete(owner: string, agentId: string): void {
+  async delete(owner: string, agentId: string): Promise<void> {
     this.snapshots.delete(MemoryAgentStore.key(owner, agentId));
   }
 
