@@ -3,7 +3,7 @@
  * and the real PostgreSQL from ENSOUL_DATABASE_URL (which must be set and reachable).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EnsoulError } from "../../lib/errors.js";
+import { ensoulRejection } from "../../lib/errors.testkit.js";
 import { ADAPTERS, type StoreFixture } from "./contract.testkit.js";
 import type { Collection, DataStore, Migration } from "./index.js";
 import { parseJsonDocument } from "./validate.js";
@@ -33,17 +33,6 @@ const STRICT_SPEC = {
     additionalProperties: false,
   },
 };
-
-/** Resolves to the EnsoulError a promise rejects with (fails the test if it resolves). */
-async function rejection(p: Promise<unknown>): Promise<EnsoulError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(EnsoulError);
-    return err as EnsoulError;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** A seeded generator, so vector tests are the same on both adapters and every run. */
 function seeded(seed: number): () => number {
@@ -90,7 +79,7 @@ describe.each(ADAPTERS)("data store contract: $name", (adapter) => {
 
   it("refuses to insert over an existing record and leaves it as it was", async () => {
     await npcs.insert({ id: "once", doc: { name: "First" } });
-    const err = await rejection(npcs.insert({ id: "once", doc: { name: "Second" } }));
+    const err = await ensoulRejection(npcs.insert({ id: "once", doc: { name: "Second" } }));
     expect(err.code).toBe("ALREADY_EXISTS");
     expect((await npcs.get("once"))?.doc.name).toBe("First");
   });
@@ -100,10 +89,10 @@ describe.each(ADAPTERS)("data store contract: $name", (adapter) => {
     expect(v1.version).toBe(1);
     const v2 = await npcs.put({ id: "occ", doc: { name: "v2" } }, { ifVersion: 1 });
     expect(v2.version).toBe(2);
-    const stale = await rejection(npcs.put({ id: "occ", doc: { name: "lost" } }, { ifVersion: 1 }));
+    const stale = await ensoulRejection(npcs.put({ id: "occ", doc: { name: "lost" } }, { ifVersion: 1 }));
     expect(stale.code).toBe("FAILED_PRECONDITION");
     expect(stale.message).toContain("version 2");
-    const exists = await rejection(npcs.put({ id: "occ", doc: { name: "lost" } }, { ifVersion: 0 }));
+    const exists = await ensoulRejection(npcs.put({ id: "occ", doc: { name: "lost" } }, { ifVersion: 0 }));
     expect(exists.code).toBe("FAILED_PRECONDITION");
     expect((await npcs.get("occ"))?.doc.name).toBe("v2");
   });
@@ -161,13 +150,13 @@ describe.each(ADAPTERS)("data store contract: $name", (adapter) => {
     });
 
     it("refuses filters on fields that are not indexed, or of the wrong type, naming them", async () => {
-      const unindexed = await rejection(people.find({ where: { tags: "x" } }));
+      const unindexed = await ensoulRejection(people.find({ where: { tags: "x" } }));
       expect([unindexed.code, unindexed.field]).toEqual(["INVALID_ARGUMENT", "where.tags"]);
-      const wrongType = await rejection(people.find({ where: { level: { gt: "3" } } }));
+      const wrongType = await ensoulRejection(people.find({ where: { level: { gt: "3" } } }));
       expect([wrongType.code, wrongType.field]).toEqual(["INVALID_ARGUMENT", "where.level.gt"]);
-      const badOrder = await rejection(people.find({ orderBy: [{ field: "notes" }] }));
+      const badOrder = await ensoulRejection(people.find({ orderBy: [{ field: "notes" }] }));
       expect(badOrder.field).toBe("orderBy[0].field");
-      const badLimit = await rejection(people.find({ limit: -1 }));
+      const badLimit = await ensoulRejection(people.find({ limit: -1 }));
       expect(badLimit.field).toBe("limit");
     });
   });
@@ -180,20 +169,20 @@ describe.each(ADAPTERS)("data store contract: $name", (adapter) => {
 
     it("rejects a document that is not a JSON object", async () => {
       for (const doc of [null, [1, 2], "text", 5]) {
-        const err = await rejection(npcs.put({ id: "bad", doc: doc as unknown as Npc }));
+        const err = await ensoulRejection(npcs.put({ id: "bad", doc: doc as unknown as Npc }));
         expect([err.code, err.field]).toEqual(["INVALID_ARGUMENT", "doc"]);
       }
     });
 
     it("rejects values JSON cannot hold, naming where they are", async () => {
-      const nan = await rejection(npcs.put({ id: "bad", doc: { name: "x", score: Number.NaN } }));
+      const nan = await ensoulRejection(npcs.put({ id: "bad", doc: { name: "x", score: Number.NaN } }));
       expect([nan.code, nan.field]).toEqual(["INVALID_ARGUMENT", "doc.score"]);
-      const nested = await rejection(npcs.put({ id: "bad", doc: { name: "x", tags: ["ok", undefined as unknown as string] } }));
+      const nested = await ensoulRejection(npcs.put({ id: "bad", doc: { name: "x", tags: ["ok", undefined as unknown as string] } }));
       expect(nested.field).toBe("doc.tags[1]");
       const cyclic: Record<string, unknown> = { name: "x" };
       cyclic.self = cyclic;
-      expect((await rejection(npcs.put({ id: "bad", doc: cyclic as unknown as Npc }))).field).toBe("doc.self");
-      expect((await rejection(npcs.put({ id: "bad", doc: { name: "x", when: new Date() } as unknown as Npc }))).field).toBe("doc.when");
+      expect((await ensoulRejection(npcs.put({ id: "bad", doc: cyclic as unknown as Npc }))).field).toBe("doc.self");
+      expect((await ensoulRejection(npcs.put({ id: "bad", doc: { name: "x", when: new Date() } as unknown as Npc }))).field).toBe("doc.when");
     });
 
     it("rejects malformed JSON text with INVALID_ARGUMENT", () => {
@@ -203,12 +192,12 @@ describe.each(ADAPTERS)("data store contract: $name", (adapter) => {
     });
 
     it("rejects unknown fields where the collection declares a schema, naming the field", async () => {
-      const err = await rejection(strict.put({ id: "s1", doc: { title: "ok", colour: "red" } as never }));
+      const err = await ensoulRejection(strict.put({ id: "s1", doc: { title: "ok", colour: "red" } as never }));
       expect([err.code, err.field]).toEqual(["INVALID_ARGUMENT", "doc.colour"]);
       expect(err.message).toContain("colour");
-      const missing = await rejection(strict.put({ id: "s1", doc: { size: 3 } as never }));
+      const missing = await ensoulRejection(strict.put({ id: "s1", doc: { size: 3 } as never }));
       expect(missing.field).toBe("doc.title");
-      const wrong = await rejection(strict.put({ id: "s1", doc: { title: "ok", size: -1 } }));
+      const wrong = await ensoulRejection(strict.put({ id: "s1", doc: { title: "ok", size: -1 } }));
       expect(wrong.field).toBe("doc.size");
       expect(await strict.get("s1")).toBeUndefined();
       expect((await strict.put({ id: "s1", doc: { title: "ok", size: 1 } })).version).toBe(1);
@@ -216,29 +205,29 @@ describe.each(ADAPTERS)("data store contract: $name", (adapter) => {
 
     it("rejects an oversized document and keeps the stored one", async () => {
       await npcs.put({ id: "big", doc: { name: "small" } });
-      const err = await rejection(npcs.put({ id: "big", doc: { name: "big", notes: "x".repeat(4096) } }));
+      const err = await ensoulRejection(npcs.put({ id: "big", doc: { name: "big", notes: "x".repeat(4096) } }));
       expect([err.code, err.field]).toEqual(["INVALID_ARGUMENT", "doc"]);
       expect(err.message).toMatch(/bytes; the most is 2048/);
       expect((await npcs.get("big"))?.doc.name).toBe("small");
     });
 
     it("rejects an indexed field of the wrong type, and bad ids and projects", async () => {
-      const err = await rejection(npcs.put({ id: "t", doc: { name: "x", level: 1.5 } }));
+      const err = await ensoulRejection(npcs.put({ id: "t", doc: { name: "x", level: 1.5 } }));
       expect([err.code, err.field]).toEqual(["INVALID_ARGUMENT", "doc.level"]);
-      expect((await rejection(npcs.put({ id: "", doc: { name: "x" } }))).field).toBe("id");
-      expect((await rejection(npcs.put({ id: "a\nb", doc: { name: "x" } }))).field).toBe("id");
-      expect((await rejection(npcs.put({ id: "ok", project: 7 as unknown as string, doc: { name: "x" } }))).field).toBe("project");
-      expect((await rejection(npcs.put({ id: "nul", doc: { name: "a\u0000b" } }))).field).toBe("doc.name"); // indexed: PostgreSQL text holds no NUL
+      expect((await ensoulRejection(npcs.put({ id: "", doc: { name: "x" } }))).field).toBe("id");
+      expect((await ensoulRejection(npcs.put({ id: "a\nb", doc: { name: "x" } }))).field).toBe("id");
+      expect((await ensoulRejection(npcs.put({ id: "ok", project: 7 as unknown as string, doc: { name: "x" } }))).field).toBe("project");
+      expect((await ensoulRejection(npcs.put({ id: "nul", doc: { name: "a\u0000b" } }))).field).toBe("doc.name"); // indexed: PostgreSQL text holds no NUL
       expect((await npcs.put({ id: "nul", doc: { name: "ab", notes: "a\u0000b" } })).doc.notes).toBe("a\u0000b"); // elsewhere in the document it is fine
       expect((await npcs.get("nul"))?.doc.notes).toBe("a\u0000b");
-      expect((await rejection(npcs.find({ where: { name: "a\u0000" } }))).field).toBe("where.name.eq");
+      expect((await ensoulRejection(npcs.find({ where: { name: "a\u0000" } }))).field).toBe("where.name.eq");
     });
 
     it("refuses collections that are not defined and specs that make no sense", async () => {
       expect(() => store.collection("nope")).toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
-      expect((await rejection(store.define({ name: "Bad Name" }))).field).toBe("name");
-      expect((await rejection(store.define({ name: "ok_name", indexes: { id: "string" } }))).field).toBe("indexes.id");
-      expect((await rejection(store.define({ name: "ok_name", indexes: { a: "date" as never } }))).field).toBe("indexes.a");
+      expect((await ensoulRejection(store.define({ name: "Bad Name" }))).field).toBe("name");
+      expect((await ensoulRejection(store.define({ name: "ok_name", indexes: { id: "string" } }))).field).toBe("indexes.id");
+      expect((await ensoulRejection(store.define({ name: "ok_name", indexes: { a: "date" as never } }))).field).toBe("indexes.a");
     });
   });
 
@@ -288,14 +277,14 @@ describe.each(ADAPTERS)("data store contract: $name", (adapter) => {
     });
 
     it("rejects embeddings of the wrong size, zero vectors, and embeddings where none are declared", async () => {
-      const size = await rejection(npcs.put({ id: "e", doc: { name: "x" }, embedding: [1, 2, 3] }));
+      const size = await ensoulRejection(npcs.put({ id: "e", doc: { name: "x" }, embedding: [1, 2, 3] }));
       expect([size.code, size.field]).toEqual(["INVALID_ARGUMENT", "embedding"]);
-      expect((await rejection(npcs.put({ id: "e", doc: { name: "x" }, embedding: [0, 0, 0, 0] }))).field).toBe("embedding");
-      expect((await rejection(npcs.put({ id: "e", doc: { name: "x" }, embedding: [1, Number.NaN, 0, 0] }))).field).toBe("embedding");
+      expect((await ensoulRejection(npcs.put({ id: "e", doc: { name: "x" }, embedding: [0, 0, 0, 0] }))).field).toBe("embedding");
+      expect((await ensoulRejection(npcs.put({ id: "e", doc: { name: "x" }, embedding: [1, Number.NaN, 0, 0] }))).field).toBe("embedding");
       const people = store.collection<Npc>("people");
-      expect((await rejection(people.put({ id: "e", doc: { name: "x" }, embedding: [1] }))).field).toBe("embedding");
-      expect((await rejection(npcs.nearest({ vector: [1, 0], k: 1 }))).field).toBe("vector");
-      expect((await rejection(npcs.nearest({ vector: [1, 0, 0, 0], k: 0 }))).field).toBe("k");
+      expect((await ensoulRejection(people.put({ id: "e", doc: { name: "x" }, embedding: [1] }))).field).toBe("embedding");
+      expect((await ensoulRejection(npcs.nearest({ vector: [1, 0], k: 1 }))).field).toBe("vector");
+      expect((await ensoulRejection(npcs.nearest({ vector: [1, 0, 0, 0], k: 0 }))).field).toBe("k");
     });
   });
 
@@ -337,7 +326,7 @@ describe.each(ADAPTERS)("data store contract: $name", (adapter) => {
     });
 
     it("refuses store calls from inside a transaction instead of deadlocking", async () => {
-      const err = await rejection(store.transaction(async () => npcs.get("keep")));
+      const err = await ensoulRejection(store.transaction(async () => npcs.get("keep")));
       expect(err.message).toMatch(/unit of work/);
     });
 
@@ -380,7 +369,7 @@ describe.each(ADAPTERS)("data store contract: $name", (adapter) => {
     });
 
     it("refuses to start on a database newer than the code, saying so", async () => {
-      const err = await rejection(store.migrate("things", [v1, v2]));
+      const err = await ensoulRejection(store.migrate("things", [v1, v2]));
       expect(err.code).toBe("FAILED_PRECONDITION");
       expect(err.message).toMatch(/things schema is at version 3, newer than this Ensoul \(which knows up to 2\)/);
     });
@@ -390,7 +379,7 @@ describe.each(ADAPTERS)("data store contract: $name", (adapter) => {
         await sql.execute("CREATE TABLE half_done (id TEXT)");
         await sql.execute("INSERT INTO no_such_table VALUES (1)");
       } };
-      const err = await rejection(store.migrate("fragile", [broken]));
+      const err = await ensoulRejection(store.migrate("fragile", [broken]));
       expect(err.message).toMatch(/fragile migration 1 \(broken\) failed/);
       const fixed: Migration = { version: 1, description: "fixed", up: "CREATE TABLE half_done (id TEXT)" };
       await store.migrate("fragile", [fixed]);
@@ -398,8 +387,8 @@ describe.each(ADAPTERS)("data store contract: $name", (adapter) => {
     });
 
     it("refuses migration lists with gaps and owners that are not names", async () => {
-      expect((await rejection(store.migrate("gappy", [v1, v3]))).field).toBe("migrations[1].version");
-      expect((await rejection(store.migrate("Bad Owner", [v1]))).field).toBe("owner");
+      expect((await ensoulRejection(store.migrate("gappy", [v1, v3]))).field).toBe("migrations[1].version");
+      expect((await ensoulRejection(store.migrate("Bad Owner", [v1]))).field).toBe("owner");
     });
   });
 
@@ -417,7 +406,7 @@ describe.each(ADAPTERS)("data store contract: $name", (adapter) => {
     });
 
     it("refuses to change an indexed field's type in place", async () => {
-      const err = await rejection(store.define({ ...NPC_SPEC, indexes: { ...NPC_SPEC.indexes, level: "string" } }));
+      const err = await ensoulRejection(store.define({ ...NPC_SPEC, indexes: { ...NPC_SPEC.indexes, level: "string" } }));
       expect([err.code, err.field]).toEqual(["FAILED_PRECONDITION", "indexes.level"]);
     });
   });

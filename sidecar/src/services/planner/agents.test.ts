@@ -8,6 +8,7 @@ import { createGateway, type Gateway } from "../../gateway/server.js";
 import { EnsoulClient } from "../../lib/client.js";
 import { DEFAULT_LIMITS } from "../../lib/config.js";
 import { EnsoulError } from "../../lib/errors.js";
+import { ensoulRejection } from "../../lib/errors.testkit.js";
 import { createLogger } from "../../lib/logger.js";
 import { createAuthService, type AuthService } from "../auth/index.js";
 import { AgentSessions } from "./agents.js";
@@ -32,16 +33,6 @@ function thrown(fn: () => unknown): EnsoulError {
     return err as EnsoulError;
   }
   throw new Error("expected an error");
-}
-
-async function rejected(p: Promise<unknown>): Promise<EnsoulError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(EnsoulError);
-    return err as EnsoulError;
-  }
-  throw new Error("expected a rejection");
 }
 
 function sessions(maxAgents?: number) {
@@ -124,7 +115,7 @@ describe("agent sessions", async () => {
     expect(frames[0]!.plan!.steps).toEqual(opened[0]!.plan!.steps); // arguments too, as first sent
     expect(again.nextStep).toBe(1);
     expect(again.report({ agentId: "alice", revision: 1, step: 1, ok: true }).replanned).toBe(false);
-    const nothing = await rejected(agents.open(T, { agentId: "bob" }, () => undefined));
+    const nothing = await ensoulRejection(agents.open(T, { agentId: "bob" }, () => undefined));
     expect(nothing).toMatchObject({ code: "NOT_FOUND", field: "agentOpen.agentId" });
   });
 
@@ -142,7 +133,7 @@ describe("agent sessions", async () => {
   it("refuses an agent past maxAgents", async () => {
     const { agents } = sessions(2);
     for (const id of ["a", "b"]) await agents.open(S, { agentId: id, domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
-    expect((await rejected(agents.open(T, { agentId: "c", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined))).code).toBe("RESOURCE_EXHAUSTED");
+    expect((await ensoulRejection(agents.open(T, { agentId: "c", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined))).code).toBe("RESOURCE_EXHAUSTED");
     await agents.close(S, "a");
     await agents.open(T, { agentId: "c", domainId: "simple", stateJson: WORLD, todoJson: TRAVEL }, () => undefined);
   });
