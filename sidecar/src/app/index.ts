@@ -14,7 +14,7 @@ import { plannerMethods } from "../services/planner/rpc.js";
 import { openDataStore, type DataStore } from "../services/data/index.js";
 import { openQueueService } from "../services/queue/index.js";
 import { queueMethods } from "../services/queue/rpc.js";
-import { createSecurityService } from "../services/security/index.js";
+import { createSecurityService, gatewayTls } from "../services/security/index.js";
 import { createSystemService } from "../services/system/index.js";
 import { createGenerateService } from "../services/generate/rpc.js";
 
@@ -22,20 +22,27 @@ export interface RunningSidecar {
   gateway: Gateway;
   host: string;
   port: number;
-  /** ws://host:port/v1/ws */
+  /** ws://host:port/v1/ws, or wss:// with TLS */
   url: string;
+  /** http://host:port, or https:// with TLS */
+  httpUrl: string;
+  /** With the local CA's TLS: the CA certificate clients should trust. */
+  caFile?: string;
   adminToken: AdminToken;
   close(): Promise<void>;
 }
 
 export async function startSidecar(config: SidecarConfig, log: Logger): Promise<RunningSidecar> {
-  if (!isLoopback(config.host) && !config.allowInsecureRemote) {
-    throw new EnsoulError(
-      "FAILED_PRECONDITION",
-      `listening on ${config.host} would expose the sidecar beyond this machine without TLS; ` +
-        "pass --allow-insecure-remote (or ENSOUL_ALLOW_INSECURE_REMOTE=1) if that is what you want",
-      { field: "host" },
-    );
+  if (!isLoopback(config.host) && !config.tls) {
+    if (!config.insecureListen) {
+      throw new EnsoulError(
+        "FAILED_PRECONDITION",
+        `listening on ${config.host} would expose the sidecar beyond this machine without TLS; ` +
+          "pass --tls (or --tls-cert and --tls-key), or --insecure-listen (ENSOUL_INSECURE_LISTEN=1) if plain text is what you want",
+        { field: "host" },
+      );
+    }
+    log.warn({ host: config.host }, "listening beyond loopback WITHOUT TLS (--insecure-listen): tokens and data cross the network in plain text");
   }
   // The data store first: in server mode a named but unreachable database stops start-up here.
   const data = await openDataStore({
@@ -86,7 +93,9 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
   ];
   for (const list of services) for (const m of list) methods.add(m);
 
+  const tls = await gatewayTls(security, config);
   const gateway = createGateway({
+    ...(tls ? { tls } : {}),
     methods,
     auth: auth.authenticator,
     limits: config.limits,
@@ -107,7 +116,9 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
     gateway,
     host: address.host,
     port: address.port,
-    url: `ws://${hostForUrl}:${address.port}/v1/ws`,
+    url: `${tls ? "wss" : "ws"}://${hostForUrl}:${address.port}/v1/ws`,
+    httpUrl: `${tls ? "https" : "http"}://${hostForUrl}:${address.port}`,
+    ...(tls?.caFile ? { caFile: tls.caFile } : {}),
     adminToken: auth.adminToken,
     close: async () => {
       await gateway.close();

@@ -23,7 +23,10 @@ export function registerServeCommand(program: Command, out: (line: string) => vo
     .option("--data <dir>", "data directory", ".ensoul")
     .option("--max-frame-bytes <n>", "largest frame or HTTP body accepted")
     .option("--log-level <level>", "pino log level (fatal … trace)", "info")
-    .option("--allow-insecure-remote", "allow listening beyond loopback without TLS")
+    .option("--tls", "serve HTTPS/WSS with a certificate from the local CA (its certificate: <data>/tls/ca.crt)")
+    .option("--tls-cert <file>", "serve TLS with this PEM certificate (and chain) instead; needs --tls-key")
+    .option("--tls-key <file>", "the PEM private key of --tls-cert")
+    .option("--insecure-listen", "allow listening beyond loopback without TLS (logs a warning)")
     .option("--model <dir>", "a Qwen3 ONNX model folder for the llm character generator (see models/README.md)")
     .action(async (flags: Record<string, string | boolean | undefined>) => {
       const maxFrameBytes = intFlag(flags["maxFrameBytes"] as string | undefined, "max-frame-bytes");
@@ -32,13 +35,17 @@ export function registerServeCommand(program: Command, out: (line: string) => vo
         port: intFlag(flags["port"] as string, "port"),
         dataDir: flags["data"] as string,
         logLevel: flags["logLevel"] as string,
-        allowInsecureRemote: flags["allowInsecureRemote"] === true,
+        ...(flags["tls"] === true ? { tls: true } : {}),
+        ...(flags["tlsCert"] === undefined ? {} : { tlsCertFile: flags["tlsCert"] as string }),
+        ...(flags["tlsKey"] === undefined ? {} : { tlsKeyFile: flags["tlsKey"] as string }),
+        ...(flags["insecureListen"] === true ? { insecureListen: true } : {}),
         limits: maxFrameBytes === undefined ? {} : { maxFrameBytes },
         ...(flags["model"] === undefined ? {} : { modelDir: flags["model"] as string }),
       });
       const log = createLogger(config.logLevel);
       const sidecar = await startSidecar(config, log);
-      out(`ensoul sidecar ${config.mode} mode, listening on ${sidecar.url} (HTTP http://${sidecar.host}:${sidecar.port})`);
+      out(`ensoul sidecar ${config.mode} mode, listening on ${sidecar.url} (HTTP ${sidecar.httpUrl})`);
+      if (sidecar.caFile) out(`TLS from the local CA: clients trust ${sidecar.caFile} (ensoul ping --ca ${sidecar.caFile} …)`);
       out(`data: ${config.dataDir}`);
       if (sidecar.adminToken.created) {
         out(`admin token (shown once; kept in ${sidecar.adminToken.file}, mode 0600):`);

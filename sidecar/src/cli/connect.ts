@@ -13,6 +13,7 @@ export interface ConnectFlags {
   token?: string;
   data?: string;
   timeout?: string;
+  ca?: string;
 }
 
 export function addConnectOptions(command: Command): Command {
@@ -20,7 +21,8 @@ export function addConnectOptions(command: Command): Command {
     .option("--url <url>", "sidecar WebSocket URL (env ENSOUL_URL)", undefined)
     .option("--token <token>", "bearer token (env ENSOUL_TOKEN; default: the data dir's admin token)")
     .option("--data <dir>", "data dir to read the admin token from", ".ensoul")
-    .option("--timeout <ms>", "give up after this many milliseconds", "10000");
+    .option("--timeout <ms>", "give up after this many milliseconds", "10000")
+    .option("--ca <file>", "for wss://: the CA certificate to trust (env ENSOUL_CA; default: the data dir's tls/ca.crt)");
 }
 
 export function resolveToken(flags: ConnectFlags): string {
@@ -35,11 +37,24 @@ export function resolveToken(flags: ConnectFlags): string {
   }
 }
 
+/** The CA to trust for wss://: --ca, ENSOUL_CA, or the local CA's certificate in the data dir. */
+function resolveCa(flags: ConnectFlags): Buffer | undefined {
+  const named = flags.ca ?? process.env["ENSOUL_CA"];
+  const file = named ?? path.resolve(flags.data ?? ".ensoul", "tls", "ca.crt");
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    if (named === undefined) return undefined; // no local CA here: the system's CAs only
+    throw new EnsoulError("INVALID_ARGUMENT", `cannot read the CA certificate ${file} (${(err as NodeJS.ErrnoException).code})`, { field: "ca" });
+  }
+}
+
 export async function connectFromFlags(flags: ConnectFlags): Promise<EnsoulClient> {
   const url = flags.url ?? process.env["ENSOUL_URL"] ?? `ws://127.0.0.1:${DEFAULT_PORT}/v1/ws`;
   const timeoutMs = Number(flags.timeout ?? 10_000);
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new EnsoulError("INVALID_ARGUMENT", `--timeout must be a positive number of milliseconds`, { field: "timeout" });
   }
-  return EnsoulClient.connect(url, { token: resolveToken(flags), clientName: `ensoul-cli/${SERVER_VERSION}`, timeoutMs });
+  const ca = url.startsWith("wss:") ? resolveCa(flags) : undefined;
+  return EnsoulClient.connect(url, { token: resolveToken(flags), clientName: `ensoul-cli/${SERVER_VERSION}`, timeoutMs, ...(ca ? { ca } : {}) });
 }

@@ -21,6 +21,8 @@ export interface GatewayOptions {
   auth: Authenticator;
   limits: GatewayLimits;
   log: Logger;
+  /** Serve HTTPS and WSS with this PEM certificate (and chain) and key; absent: plain HTTP/WS. */
+  tls?: { cert: string; key: string };
   /** Whether every part the sidecar depends on is ready to serve (for /readyz). */
   ready?: () => Promise<boolean> | boolean;
 }
@@ -35,14 +37,16 @@ export interface Gateway {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const metrics = new GatewayMetrics();
-  const http: FastifyInstance = Fastify({
+  // With `https` fastify makes an https.Server; the routes and hooks are the same either way.
+  const http = Fastify({
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key, minVersion: "TLSv1.2" as const } } : {}),
     // fastify pins its own pino types; the instance is the same logger.
     loggerInstance: options.log as unknown as FastifyBaseLogger,
     // Per-request lines would cost more than a Ping; failures are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.limits.maxFrameBytes,
     genReqId: () => newId("req", 9),
-  });
+  }) as unknown as FastifyInstance;
   http.setErrorHandler((err, _request, reply) => mapFrameworkError(err as Parameters<typeof mapFrameworkError>[0], reply));
   http.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: "NOT_FOUND", message: `no route ${request.method} ${request.url}` } }),

@@ -3,6 +3,7 @@
  * the tests: Hello on connect, request/reply matching by id, streams, timeouts, and Error
  * frames surfaced as EnsoulErrors.
  */
+import { rootCertificates } from "node:tls";
 import WebSocket from "ws";
 import { codecs, ErrorCode as WireErrorCode, type Envelope, type Welcome } from "../generated/ensoul_v1.js";
 import type { BodyName, BodyOf } from "../gateway/methods.js";
@@ -15,7 +16,12 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** The largest frame this client takes (announced in Hello; 0 or absent: the server's limit). */
   maxFrameBytes?: number;
+  /** For wss://: PEM certificate(s) of a CA to trust (e.g. the sidecar's local CA) beside Node's bundled roots. */
+  ca?: string | Buffer;
 }
+
+/** TLS verification failures Node reports by code: the server's certificate is not trusted. */
+const UNTRUSTED_CERT = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS/;
 
 interface Pending {
   resolve(envelope: Envelope): void;
@@ -56,11 +62,16 @@ export class EnsoulClient {
   /** Connects, says Hello and waits for Welcome. */
   static async connect(url: string, options: ConnectOptions): Promise<EnsoulClient> {
     const timeoutMs = options.timeoutMs ?? 10_000;
-    const socket = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
+    const socket = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, ...(options.ca ? { ca: [...rootCertificates, options.ca] } : {}) });
     await new Promise<void>((resolve, reject) => {
       socket.once("open", () => resolve());
       socket.once("error", (err: NodeJS.ErrnoException) => {
-        const why = err.code === "ECONNREFUSED" ? "connection refused" : err.message;
+        const why =
+          err.code === "ECONNREFUSED"
+            ? "connection refused"
+            : UNTRUSTED_CERT.test(err.code ?? "")
+              ? `its TLS certificate is not trusted (${err.message}); give the CA certificate it uses (ensoul: --ca <data>/tls/ca.crt)`
+              : err.message;
         reject(new EnsoulError("UNAVAILABLE", `no sidecar answers at ${url} (${why})`, { cause: err }));
       });
     });

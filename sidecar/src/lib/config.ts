@@ -21,8 +21,14 @@ export interface SidecarConfig {
   host: string;
   port: number;
   dataDir: string;
+  /** Serve HTTPS and WSS (with the local CA's certificate unless files are given). */
+  tls: boolean;
+  /** PEM certificate (and chain) to serve TLS with instead of the local CA's. */
+  tlsCertFile?: string;
+  /** PEM private key of `tlsCertFile`. */
+  tlsKeyFile?: string;
   /** Allow listening beyond loopback without TLS (the design asks for an explicit choice). */
-  allowInsecureRemote: boolean;
+  insecureListen: boolean;
   limits: GatewayLimits;
   logLevel: string;
   /** Server mode: the PostgreSQL/CockroachDB the data service keeps records in (ENSOUL_DATABASE_URL). */
@@ -89,6 +95,14 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     throw new EnsoulError("INVALID_ARGUMENT", `port must be 0-65535, got ${port}`, { field: "port" });
   }
   const modelDir = overrides.modelDir ?? env["ENSOUL_MODEL_DIR"];
+  const tlsCertFile = overrides.tlsCertFile ?? (env["ENSOUL_TLS_CERT"] || undefined);
+  const tlsKeyFile = overrides.tlsKeyFile ?? (env["ENSOUL_TLS_KEY"] || undefined);
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
+    const missing = tlsCertFile === undefined ? "tls-cert" : "tls-key";
+    throw new EnsoulError("INVALID_ARGUMENT", "--tls-cert and --tls-key (ENSOUL_TLS_CERT, ENSOUL_TLS_KEY) go together: give both", {
+      field: missing,
+    });
+  }
   const databaseUrl = overrides.databaseUrl ?? (env["ENSOUL_DATABASE_URL"] || undefined);
   const databaseSchema = overrides.databaseSchema ?? (env["ENSOUL_DATABASE_SCHEMA"] || undefined);
   const redisUrl = overrides.redisUrl ?? (env["ENSOUL_REDIS_URL"] || undefined);
@@ -98,7 +112,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     host: overrides.host ?? env["ENSOUL_HOST"] ?? "127.0.0.1",
     port,
     dataDir: path.resolve(overrides.dataDir ?? env["ENSOUL_DATA_DIR"] ?? ".ensoul"),
-    allowInsecureRemote: overrides.allowInsecureRemote ?? env["ENSOUL_ALLOW_INSECURE_REMOTE"] === "1",
+    // Certificate files imply TLS.
+    tls: (overrides.tls ?? env["ENSOUL_TLS"] === "1") || tlsCertFile !== undefined,
+    ...(tlsCertFile ? { tlsCertFile: path.resolve(tlsCertFile), tlsKeyFile: path.resolve(tlsKeyFile!) } : {}),
+    // ENSOUL_ALLOW_INSECURE_REMOTE is the variable's earlier name, still honoured.
+    insecureListen: overrides.insecureListen ?? (env["ENSOUL_INSECURE_LISTEN"] === "1" || env["ENSOUL_ALLOW_INSECURE_REMOTE"] === "1"),
     limits,
     logLevel: overrides.logLevel ?? env["ENSOUL_LOG_LEVEL"] ?? "info",
     ...(modelDir ? { modelDir: path.resolve(modelDir) } : {}),

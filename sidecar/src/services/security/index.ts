@@ -11,12 +11,14 @@ import { loadMasterKeys } from "./master-key.js";
 import { securityMethods } from "./rpc.js";
 import { createLocalSecrets, type SecretsEngine } from "./secrets.js";
 import { openDataSecurityStore } from "./data-store.js";
+import type { TlsMaterial } from "./tls.js";
 import { createLocalTransit, type TransitEngine } from "./transit.js";
 
 export type { SecurityAuditEvent, SecurityAuditSink } from "./audit.js";
 export type { Keystore } from "./keystore.js";
 export type { Lease, Secret, SecretData, SecretsEngine, SecretVersion } from "./secrets.js";
 export type { TransitCiphertext, TransitEngine, TransitKeyState } from "./transit.js";
+export type { TlsMaterial } from "./tls.js";
 export { MASTER_KEY_ENV, PREVIOUS_MASTER_KEY_ENV } from "./master-key.js";
 
 /** The subject the sidecar records for its own use of secrets (e.g. the TLS CA's key). */
@@ -69,4 +71,24 @@ export async function createSecurityService(options: SecurityServiceOptions): Pr
     },
   };
   return { ...engines, keystore, methods: securityMethods(engines), close: () => store.close() };
+}
+
+export interface GatewayTlsOptions {
+  dataDir: string;
+  /** The listen host, named in the local CA's server certificate. */
+  host: string;
+  tls: boolean;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+}
+
+/**
+ * The certificate the gateway serves: the user's PEM files, else one from the local CA when TLS
+ * is asked for, else none. Loads the X.509 code only when it is needed.
+ */
+export async function gatewayTls(service: SecurityService, options: GatewayTlsOptions): Promise<TlsMaterial | undefined> {
+  if (!options.tls && !options.tlsCertFile) return undefined;
+  const tls = await import("./tls.js");
+  if (options.tlsCertFile && options.tlsKeyFile) return tls.tlsFromFiles(options.tlsCertFile, options.tlsKeyFile);
+  return tls.tlsFromLocalCa(service.secretsFor(SIDECAR_SUBJECT), options.dataDir, tls.serverNames(options.host));
 }
