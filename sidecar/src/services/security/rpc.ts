@@ -3,7 +3,7 @@
  * and secrets (`/v1/secrets/put|get|list|renew|revoke`), every call audited under the caller's
  * subject.
  *
- * Roles (why): secrets hold a studio's credentials, which only the sidecar and its operators
+ * Roles, as the access table (services/auth/policy.ts) grants them, and why: secrets hold a studio's credentials, which only the sidecar and its operators
  * need, so every secrets method is admin-only. Transit encrypt/decrypt serve authoring tools
  * (admin, designer); game builds run on players' machines and viewers only read, so neither
  * may. Rotating and rewrapping change key material: admin only.
@@ -11,12 +11,11 @@
  * `projects/<its project>/`.
  */
 import type { Lease as WireLease, SecretEntry, SecretMeta } from "../../generated/ensoul_v1.js";
-import { unary, type Method, type Principal, type Role } from "../../gateway/methods.js";
+import { unary, type Method, type Principal } from "../../gateway/methods.js";
 import { EnsoulError } from "../../lib/errors.js";
 import type { SecurityEngines } from "./index.js";
 import { ciphertextVersion, type TransitEngine } from "./transit.js";
 import { MAX_LEASE_MS, type Lease, type SecretData, type SecretVersion } from "./secrets.js";
-
 
 /** Throws PERMISSION_DENIED when a project-scoped principal names something outside its project. */
 export function checkProjectScope(principal: Principal, name: string, field: string): void {
