@@ -62,7 +62,7 @@ export async function startSidecar(config: SidecarConfig, log: Logger): Promise<
 
 async function startServices(config: SidecarConfig, log: Logger, data: DataStore, closers: (() => Promise<void> | void)[]): Promise<RunningSidecar> {
   // Auth first: every other service's audit entries go to its hash-chained log.
-  const auth = await createAuthService({ dataDir: config.dataDir, log });
+  const auth = await createAuthService({ dataDir: config.dataDir, data, log });
   closers.push(() => auth.close());
   const methods = new MethodTable();
   // Then a master key that does not open the keystore stops start-up before anything else opens.

@@ -9,6 +9,7 @@ import { MethodTable } from "../../gateway/methods.js";
 import { createGateway, type Gateway } from "../../gateway/server.js";
 import { EnsoulClient } from "../../lib/client.js";
 import { DEFAULT_LIMITS } from "../../lib/config.js";
+import type { EnsoulError } from "../../lib/errors.js";
 import { createLogger } from "../../lib/logger.js";
 import { createSystemService } from "../system/index.js";
 import { createAuthService, type AuthService, type AuthServiceOptions } from "./index.js";
@@ -58,4 +59,14 @@ export async function startAuthHarness(options: Partial<AuthServiceOptions> = {}
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The EnsoulError a call is refused with; fails the test when the call succeeds. */
+export async function refusal(promise: Promise<unknown>): Promise<EnsoulError> {
+  return promise.then(
+    () => {
+      throw new Error("expected a refusal");
+    },
+    (err: EnsoulError) => err,
+  );
 }

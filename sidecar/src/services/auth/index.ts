@@ -7,14 +7,15 @@
 import type { Authenticator } from "../../gateway/auth.js";
 import type { Method } from "../../gateway/methods.js";
 import type { Logger } from "../../lib/logger.js";
+import { openDataStore, type DataStore } from "../data/index.js";
 import { AuditLog, type AuditSink } from "./audit.js";
+import { openDataAuthStore } from "./data-store.js";
 import { TokenAuthenticator } from "./authenticator.js";
 import { ensureAdminToken, type AdminToken } from "./bootstrap.js";
 import { AccessTokens, type OidcConfig } from "./jwt.js";
 import { TotpMfa } from "./mfa.js";
 import { AccessPolicy, ACCESS, type AccessTable } from "./policy.js";
 import { authMethods } from "./rpc.js";
-import { openSqliteAuthStore } from "./sqlite-store.js";
 import type { AuthStore } from "./store.js";
 import { TokenAdmin } from "./token-admin.js";
 import { TokenRegistry } from "./tokens.js";
@@ -27,7 +28,12 @@ export { ACCESS, AccessPolicy, type AccessTable } from "./policy.js";
 export interface AuthServiceOptions {
   dataDir: string;
   log: Logger;
-  /** Where tokens, MFA and audit live (default: `<dataDir>/auth.db`). */
+  /**
+   * The data service, where tokens, enrolments, the signing key and the audit log live. When
+   * absent the service opens the embedded store in `dataDir` itself and closes it again.
+   */
+  data?: DataStore;
+  /** Another AuthStore instead of the data service's tables. */
   store?: AuthStore;
   /** An external OIDC issuer whose JWTs are accepted as well. */
   oidc?: OidcConfig;
@@ -54,8 +60,15 @@ export interface AuthService {
 
 export async function createAuthService(options: AuthServiceOptions): Promise<AuthService> {
   const now = options.now ?? Date.now;
-  const store = options.store ?? openSqliteAuthStore(options.dataDir);
+  const ownData = options.store || options.data ? undefined : await openDataStore({ mode: "embedded", dataDir: options.dataDir });
+  const data = options.data ?? ownData;
+  const closeOwned = async (): Promise<void> => {
+    await store?.close();
+    await ownData?.close();
+  };
+  let store: AuthStore | undefined;
   try {
+    store = options.store ?? (await openDataAuthStore(data!));
     const audit = new AuditLog(store, now);
     const tokens = new TokenRegistry(store);
     await tokens.refreshRevocations(now());
@@ -80,11 +93,11 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
       methods: authMethods(admin, audit),
       close: async () => {
         if (poll) clearInterval(poll);
-        await store.close();
+        await closeOwned();
       },
     };
   } catch (err) {
-    await store.close();
+    await closeOwned();
     throw err;
   }
 }

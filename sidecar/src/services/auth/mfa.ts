@@ -29,14 +29,17 @@ export class TotpMfa {
 
   /**
    * Starts (or restarts) enrolment of a subject. Replacing a confirmed enrolment needs a current
-   * code from it, so a stolen admin token alone cannot move the second factor to a new phone.
+   * code from it, so a stolen admin token alone cannot move the second factor to a new phone;
+   * the new secret then takes over at once (MFA never lapses between the two).
    */
   async enrol(subject: string, code: string, field: string): Promise<Enrolment> {
     const existing = await this.store.mfa(subject);
-    if (existing && existing.confirmedAtMs > 0) await this.checkCode(existing, code, field);
+    let lastStep = existing?.lastStep ?? 0;
+    const confirmed = existing !== undefined && existing.confirmedAtMs > 0;
+    if (confirmed) lastStep = await this.checkCode(existing, code, field);
     const totp = this.totp();
     const secret = totp.generateSecret(20);
-    await this.store.putMfa({ subject, secret, confirmedAtMs: 0, lastStep: existing?.lastStep ?? 0 });
+    await this.store.putMfa({ subject, secret, confirmedAtMs: confirmed ? this.now() : 0, lastStep });
     return { secret, otpauthUrl: totp.keyuri(subject, ISSUER, secret) };
   }
 

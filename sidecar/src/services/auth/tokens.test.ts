@@ -1,10 +1,8 @@
-import { readFileSync, statSync } from "node:fs";
-import path from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EnsoulError } from "../../lib/errors.js";
-import { startAuthHarness, type AuthHarness } from "./auth.testkit.js";
-import { AUTH_DB_FILE } from "./sqlite-store.js";
+import { refusal, startAuthHarness, type AuthHarness } from "./auth.testkit.js";
+import { sqliteFileFor } from "../data/index.js";
 import { hashSecret, parseTtl } from "./tokens.js";
 
 let h: AuthHarness;
@@ -27,26 +25,18 @@ async function createToken(roles: string[], extra: { ttlS?: number; project?: st
   }
 }
 
-async function refusal(promise: Promise<unknown>): Promise<EnsoulError> {
-  return promise.then(
-    () => {
-      throw new Error("expected a refusal");
-    },
-    (err: EnsoulError) => err,
-  );
-}
-
 describe("API tokens", () => {
   it("are 256-bit random secrets stored only as their SHA-256", async () => {
     const { id, secret } = await createToken(["viewer"]);
     expect(secret).toMatch(/^ens_[\w-]{43}$/);
-    const db = new Database(path.join(h.dataDir, AUTH_DB_FILE), { readonly: true });
-    const row = db.prepare("SELECT * FROM tokens WHERE id = ?").get(id) as Record<string, unknown>;
+    const file = sqliteFileFor(h.dataDir);
+    const db = new Database(file, { readonly: true });
+    const row = db.prepare("SELECT * FROM auth_tokens WHERE id = ?").get(id) as Record<string, unknown>;
     db.close();
     expect(row["hash"]).toBe(hashSecret(secret));
-    const raw = readFileSync(path.join(h.dataDir, AUTH_DB_FILE));
-    expect(raw.includes(Buffer.from(secret))).toBe(false);
-    expect(statSync(path.join(h.dataDir, AUTH_DB_FILE)).mode & 0o777).toBe(0o600);
+    for (const f of [file, `${file}-wal`]) {
+      if (existsSync(f)) expect(readFileSync(f).includes(Buffer.from(secret))).toBe(false);
+    }
   });
 
   it("carry their subject, roles and project into the session", async () => {
