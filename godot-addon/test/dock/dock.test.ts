@@ -71,7 +71,7 @@ async function runDockScene(server: TestSidecar, extraArgs: string[], interact: 
 }
 
 /** The control centres dock_scene.gd printed with DOCK-READY. */
-type Centres = Record<"prompt" | "seed" | "generate" | "preview" | "save" | "generator", [number, number]>;
+type Centres = Record<"prompt" | "seed" | "generate" | "preview" | "save" | "generator" | "cancel", [number, number]>;
 
 async function waitForDock(session: RunSession): Promise<Centres> {
   const ready = await session.waitForLine(/^DOCK-READY /, 30_000);
@@ -136,7 +136,7 @@ describe("Characters dock (GDScript)", () => {
       timeoutMs: 60_000,
     });
     assertRunPassed(run);
-    expect(run.summary?.passed).toBe(8);
+    expect(run.summary?.passed).toBe(9);
   }, 90_000);
 
   it("in a window: generates from typed input, streams, fills the fields, previews the body and saves", async () => {
@@ -175,7 +175,7 @@ describe("Characters dock (GDScript)", () => {
     expect(readFileSync(shots.generated).length).toBeGreaterThan(10_000);
   }, 120_000);
 
-  it("in a window: the model generator's tokens stream into the view while it writes", async () => {
+  it("in a window: the model generator's tokens stream into the view while it writes; Cancel stops it", async () => {
     const withModel = await startTestSidecar("ensoul-gd-dock-llm-", { modelDir: ensureTinyModel() });
     try {
       const streamingShot = path.join(OUT, "dock-model-streaming.png");
@@ -186,6 +186,11 @@ describe("Characters dock (GDScript)", () => {
         await session.page.mouse.click(...at.generate);
         await session.waitForLine(/^DOCK-GENERATED$/, 40_000);
         await session.screenshot(path.join(OUT, "dock-model-done.png"));
+        await session.page.mouse.click(...at.generate);
+        await inputLanded(session, "second-stream", "started");
+        await session.page.mouse.click(...at.cancel);
+        await session.waitForLine(/^DOCK-CANCELLED /, 15_000);
+        await session.screenshot(path.join(OUT, "dock-model-cancelled.png"));
       });
       // The frame the engine drew while the text was still coming: part of it, not the end.
       const streaming = printed<{ pieces: number; fields: number; done: boolean; text: number; png: string }>(run.stdout, "DOCK-STREAMING");

@@ -18,7 +18,11 @@ extends Control
 ##                           pieces and fields it showed, whether the character was done, and
 ##                           the frame itself (PNG, base64) — a screenshot from inside the engine,
 ##                           since one taken by the page would come after the stream has ended
-##   DOCK-CHARACTER, DOCK-FIELDS, DOCK-BONES, DOCK-GENERATED as above, then it quits
+##   DOCK-CHARACTER, DOCK-FIELDS, DOCK-BONES, DOCK-GENERATED as above
+##   (the test clicks Generate again)
+##   DOCK-INPUT second-stream=started   the second generation is streaming in
+##   (the test clicks Cancel)
+##   DOCK-CANCELLED name     the dock stopped it and shows the first character again; it quits
 ##   DOCK-FAIL why           a check failed (the scene then quits with 1)
 
 const DOCK_SCENE := "res://addons/ensoul/dock/characters_dock.tscn"
@@ -71,6 +75,7 @@ func _ready() -> void:
 		"preview": _centre("%Preview"),
 		"save": _centre("%SaveButton"),
 		"generator": _centre("%GeneratorOption"),
+		"cancel": _centre("%CancelButton"),
 		"status": dock.get_node("%StatusLabel").text,
 	}))
 	var generated: EnsoulCharacter = await dock.character_generated
@@ -83,7 +88,7 @@ func _ready() -> void:
 	await get_tree().process_frame
 	print("DOCK-GENERATED")
 	if args.get("mode", "") == "model":
-		await get_tree().create_timer(1.0).timeout  # the test's screenshot
+		await _check_cancel(generated)
 		_finish("")
 		return
 	var yaw_before := (dock.get_node("%Preview") as EnsoulBodyPreview).get_yaw()
@@ -109,6 +114,27 @@ func _report_generator_menu(menu: PopupMenu) -> void:
 	var rect := Rect2(Vector2(menu.position), Vector2(menu.size))
 	var second := rect.position + Vector2(rect.size.x * 0.5, rect.size.y * 0.75)
 	print("DOCK-INPUT generator-menu=%d,%d" % [roundi(second.x), roundi(second.y)])
+
+
+## A second generation, cancelled by the test's click while it streams, leaves the dock showing
+## the first character, ready to generate again.
+func _check_cancel(first: EnsoulCharacter) -> void:
+	var second_pieces := [0]
+	dock.text_streamed.connect(func(_text: String) -> void:
+		second_pieces[0] += 1
+		if second_pieces[0] == 1:
+			print("DOCK-INPUT second-stream=started"))
+	var generated_again := [false]
+	dock.character_generated.connect(func(_c: EnsoulCharacter) -> void: generated_again[0] = true)
+	await (dock.get_node("%CancelButton") as Button).pressed
+	await get_tree().create_timer(0.5).timeout
+	_check(not generated_again[0], "the cancelled generation never finished")
+	_check((dock.get_node("%MessageLabel") as Label).text == "Cancelled.", "the dock says it cancelled")
+	_check(dock.character == first and dock.shown_field("name") == first.name, "the first character is shown again")
+	_check(not (dock.get_node("%GenerateButton") as Button).disabled, "Generate is enabled again")
+	_check((dock.get_node("%CancelButton") as Button).disabled, "Cancel is disabled again")
+	_check(not (dock.get_node("%SaveButton") as Button).disabled, "the first character can still be saved")
+	print("DOCK-CANCELLED %s" % first.name)
 
 
 func _report_streaming_frame() -> void:

@@ -114,6 +114,22 @@ func test_history_keeps_one_entry_per_character_and_survives_a_new_dock() -> voi
 	assert_eq((again.get_node("%PromptEdit") as TextEdit).text, "a prompt")
 
 
+func test_browse_opens_a_folder_dialog_that_fills_the_folder() -> void:
+	(dock.get_node("%BrowseButton") as Button).pressed.emit()
+	var dialogs := dock.find_children("*", "FileDialog", false, false)
+	if not assert_eq(dialogs.size(), 1, "a FileDialog opens"):
+		return
+	var dialog := dialogs[0] as FileDialog
+	assert_true(dialog.visible)
+	assert_eq(dialog.file_mode, FileDialog.FILE_MODE_OPEN_DIR)
+	assert_eq(dialog.access, FileDialog.ACCESS_USERDATA, "the default folder is under user://")
+	dialog.dir_selected.emit("user://chosen")
+	dialog.hide()
+	assert_eq((dock.get_node("%FolderEdit") as LineEdit).text, "user://chosen")
+	await get_tree().process_frame
+	assert_eq(dock.find_children("*", "FileDialog", false, false).size(), 0, "the closed dialog is freed")
+
+
 func test_every_field_has_a_row_that_shows_its_value() -> void:
 	var character := _fixture_character()
 	for field in EnsoulCharacter.FIELDS:

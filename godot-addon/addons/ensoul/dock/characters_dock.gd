@@ -24,6 +24,8 @@ signal saved(path: String)
 ## Project setting: the command that starts a sidecar (an array of strings). The sidecar's URL
 ## and token are [EnsoulSettings]'.
 const SETTING_COMMAND := "ensoul/sidecar/command"
+## Project setting: the folder that command runs in (e.g. the Ensoul checkout; "" for the project).
+const SETTING_COMMAND_DIR := "ensoul/sidecar/command_dir"
 ## Generators offered, as the protocol names them, with their labels.
 const GENERATORS: Array[Array] = [["procedural", "Procedural"], ["llm", "Model (llm)"]]
 ## Seconds between latency pings while connected.
@@ -45,6 +47,8 @@ const COLOR_BAD := Color(0.95, 0.45, 0.4)
 @export var sidecar_token: String = ""
 ## Command that starts a sidecar when none answers (empty reads [constant SETTING_COMMAND]).
 @export var sidecar_command: PackedStringArray = PackedStringArray()
+## The folder the command runs in ("" reads [constant SETTING_COMMAND_DIR]).
+@export_global_dir var sidecar_command_dir: String = ""
 ## Connect when the dock enters the tree.
 @export var connect_on_ready: bool = true
 ## The most tokens the model generator may write (0: the sidecar's default); fewer is faster
@@ -65,6 +69,7 @@ var latency_ms: float = -1.0
 var _launcher: EnsoulSidecarLauncher
 var _generation: EnsoulGeneration = null
 var _incoming: EnsoulCharacter = null  # the character the current generation fills
+var _previous: Dictionary = {}  # what the view showed before _incoming's first piece
 var _streamed_text: String = ""
 var _field_items: Dictionary = {}  # field name → TreeItem
 var _ping_left_s: float = PING_INTERVAL_S
@@ -114,6 +119,7 @@ func _ready() -> void:
 	_launcher.name = "Launcher"
 	var command: PackedStringArray = sidecar_command if not sidecar_command.is_empty() else ProjectSettings.get_setting(SETTING_COMMAND, _launcher.command)
 	_launcher.command = command
+	_launcher.working_directory = sidecar_command_dir if sidecar_command_dir != "" else str(ProjectSettings.get_setting(SETTING_COMMAND_DIR, ""))
 	_launcher.log_received.connect(_on_launcher_log)
 	_launcher.token_found.connect(func(token: String) -> void: client.token = token)
 	_launcher.stopped.connect(_on_launcher_stopped)
@@ -195,6 +201,7 @@ func generate() -> void:
 	_generation = null
 	_set_busy(false)
 	if not result.ok:
+		_restore_previous()
 		_fail("Generation failed: %s (%s)" % [result.message, result.error_name()])
 		return
 	_show_message("Generated %s. Building the body…" % character.name, false)
@@ -211,6 +218,7 @@ func cancel() -> void:
 	_generation = null
 	generation.cancel()
 	_set_busy(false)
+	_restore_previous()
 	_show_message("Cancelled.", false)
 
 
@@ -373,12 +381,14 @@ func _on_generation_done(_document: Dictionary, generation: EnsoulGeneration) ->
 	finished.seed = _incoming.seed
 	character = finished
 	_incoming = finished
+	_previous = {}
 	for field in EnsoulCharacter.FIELDS:
 		_fill_field(field)
 
 
 ## Clears the view for the character that has started to stream in.
 func _show_incoming() -> void:
+	_previous = {"character": character, "glb": body_glb, "text": _streamed_text}
 	character = _incoming
 	body_glb = PackedByteArray()
 	_preview.clear()
@@ -386,6 +396,26 @@ func _show_incoming() -> void:
 	_stream_text.text = ""
 	_setup_fields_tree()
 	_save_button.disabled = true
+
+
+## Puts back the character shown before a generation that stopped part way (cancelled or
+## failed), so a half-written character never replaces a whole one.
+func _restore_previous() -> void:
+	if _previous.is_empty() or character != _incoming:
+		return  # nothing had streamed in: the view still shows the previous character
+	character = _previous["character"]
+	body_glb = _previous["glb"]
+	_streamed_text = _previous["text"]
+	_previous = {}
+	_stream_text.text = _streamed_text
+	_setup_fields_tree()
+	if character != null:
+		for field in EnsoulCharacter.FIELDS:
+			_fill_field(field)
+	_preview.clear()
+	if not body_glb.is_empty():
+		_preview.show_glb(body_glb)
+	_save_button.disabled = character == null or body_glb.is_empty()
 
 
 func _setup_fields_tree() -> void:
