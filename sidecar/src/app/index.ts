@@ -76,7 +76,7 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
     ...(config.queuePrefix ? { prefix: config.queuePrefix } : {}),
   });
   closers.push(() => queue.close());
-  const assets = createAssetService({ dataDir: config.dataDir, maxFrameBytes: config.limits.maxFrameBytes, uploadIdleMs: config.limits.idleTimeoutMs });
+  const assets = createAssetService({ data, dataDir: config.dataDir, maxFrameBytes: config.limits.maxFrameBytes, uploadIdleMs: config.limits.idleTimeoutMs });
   closers.push(() => assets.close());
   const generate = createGenerateService({ modelDir: config.modelDir });
   closers.push(generate.close);

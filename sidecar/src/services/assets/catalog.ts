@@ -1,12 +1,14 @@
 /**
  * Asset metadata (name, content type, size, project, chunks, creation time) behind a small
- * interface, so the data service can take it over later. Until then: one JSON file per asset
- * under `<dataDir>/assets/meta/`, written atomically, read once into memory.
+ * interface, kept in the data service's `asset_catalog` collection: one record per (project,
+ * asset id), so in server mode every replica sees every asset. Catalog files an older sidecar
+ * wrote under `<dataDir>/assets/meta/` are taken over on first use.
  */
 
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { writeFileAtomic } from "./chunk-store.js";
+import { EnsoulError } from "../../lib/errors.js";
+import type { Collection, CollectionSpec, DataStore } from "../data/index.js";
 
 export interface AssetRecord {
   /** Hex SHA-256 of the asset's `.caibx` index. */
@@ -57,80 +59,103 @@ function isRecord(value: unknown): value is AssetRecord {
   );
 }
 
-/** One JSON file per asset id (`<id>.json`, an array: one record per project). */
-export class FileAssetCatalog implements AssetCatalog {
-  private loaded: Promise<Map<string, AssetRecord[]>> | undefined;
-  /** The latest write of each id's file still under way. */
-  private readonly writing = new Map<string, Promise<void>>();
+/** Asset records as the data service keeps them; the schema refuses anything else. */
+export const ASSET_CATALOG: CollectionSpec = {
+  name: "asset_catalog",
+  indexes: { name: "string", createdAtMs: "integer" },
+  schema: {
+    type: "object",
+    properties: {
+      assetId: { type: "string", pattern: "^[0-9a-f]{64}$" },
+      name: { type: "string" },
+      contentType: { type: "string" },
+      sizeBytes: { type: "integer", minimum: 0 },
+      project: { type: "string" },
+      chunks: { type: "integer", minimum: 0 },
+      createdAtMs: { type: "integer" },
+    },
+    required: ["assetId", "name", "contentType", "sizeBytes", "project", "chunks", "createdAtMs"],
+    additionalProperties: false,
+  },
+  maxDocumentBytes: 64 * 1024,
+};
 
-  constructor(readonly dir: string) {}
+/** The catalog over the data service; the collection is defined (and old files taken over) on first use. */
+export class DataAssetCatalog implements AssetCatalog {
+  private collection: Promise<Collection<AssetRecord>> | undefined;
 
-  private records(): Promise<Map<string, AssetRecord[]>> {
-    this.loaded ??= this.load();
-    return this.loaded;
-  }
+  constructor(
+    private readonly data: DataStore,
+    /** `<dataDir>/assets/meta` of an older sidecar, if any. */
+    private readonly legacyDir?: string,
+  ) {}
 
-  private async load(): Promise<Map<string, AssetRecord[]>> {
-    await fsp.mkdir(this.dir, { recursive: true });
-    const map = new Map<string, AssetRecord[]>();
-    for (const file of await fsp.readdir(this.dir)) {
-      const id = file.slice(0, -5);
-      if (!file.endsWith(".json") || !SHA256_HEX.test(id)) continue; // temporaries, strays
-      try {
-        const parsed: unknown = JSON.parse(await fsp.readFile(path.join(this.dir, file), "utf8"));
-        const records = Array.isArray(parsed) ? parsed.filter((r): r is AssetRecord => isRecord(r) && r.assetId === id) : [];
-        if (records.length > 0) map.set(id, records);
-      } catch {
-        // an unreadable record is skipped, not fatal: the index and chunks are still there
-      }
-    }
-    return map;
+  private records(): Promise<Collection<AssetRecord>> {
+    this.collection ??= (async () => {
+      const records = await this.data.define<AssetRecord>(ASSET_CATALOG);
+      if (this.legacyDir) await importCatalogFiles(records, this.legacyDir);
+      return records;
+    })();
+    return this.collection;
   }
 
   async get(assetId: string, project?: string): Promise<AssetRecord | undefined> {
-    const records = (await this.records()).get(assetId) ?? [];
-    return project === undefined ? records[0] : records.find((r) => r.project === project);
+    const records = await this.records();
+    if (project !== undefined) return (await records.get(assetId, project))?.doc;
+    return (await records.find({ where: { id: assetId }, limit: 1 }))[0]?.doc;
   }
 
   async add(record: AssetRecord): Promise<AssetRecord> {
-    const map = await this.records();
-    const known = map.get(record.assetId)?.find((r) => r.project === record.project);
-    if (known) return known;
-    map.set(record.assetId, [...(map.get(record.assetId) ?? []), record]);
+    const records = await this.records();
     try {
-      await this.persist(map, record.assetId);
+      return (await records.insert({ id: record.assetId, project: record.project, doc: record })).doc;
     } catch (err) {
-      const rest = (map.get(record.assetId) ?? []).filter((r) => r !== record);
-      if (rest.length > 0) map.set(record.assetId, rest);
-      else map.delete(record.assetId);
-      throw err;
+      if (!(err instanceof EnsoulError && err.code === "ALREADY_EXISTS")) throw err;
+      const kept = await records.get(record.assetId, record.project);
+      if (!kept) throw err; // deleted in between: there is no delete yet, so this is not expected
+      return kept.doc;
     }
-    return record;
-  }
-
-  /**
-   * Writes an id's records as they stand when its turn comes. One write per id at a time: two
-   * atomic writes racing could rename in either order and leave the older list on disk.
-   */
-  private persist(map: Map<string, AssetRecord[]>, assetId: string): Promise<void> {
-    const file = path.join(this.dir, `${assetId}.json`);
-    const write = (this.writing.get(assetId) ?? Promise.resolve())
-      .catch(() => undefined) // an earlier failed write is its own caller's error
-      .then(() => writeFileAtomic(file, Buffer.from(`${JSON.stringify(map.get(assetId) ?? [], null, 2)}\n`)));
-    this.writing.set(assetId, write);
-    const forget = (): void => {
-      if (this.writing.get(assetId) === write) this.writing.delete(assetId);
-    };
-    write.then(forget, forget);
-    return write;
   }
 
   async list(query: AssetQuery): Promise<AssetRecord[]> {
-    const prefix = query.namePrefix ?? "";
-    return [...(await this.records()).values()]
-      .flat()
-      .filter((r) => (query.project === undefined || r.project === query.project) && r.name.startsWith(prefix))
-      .sort((a, b) => b.createdAtMs - a.createdAtMs || a.assetId.localeCompare(b.assetId) || a.project.localeCompare(b.project))
-      .slice(0, query.limit);
+    const records = await this.records();
+    const found = await records.find({
+      ...(query.project === undefined ? {} : { project: query.project }),
+      ...(query.namePrefix ? { where: { name: { prefix: query.namePrefix } } } : {}),
+      orderBy: [{ field: "createdAtMs", direction: "desc" }, { field: "id" }],
+      limit: query.limit,
+    });
+    return found.map((r) => r.doc);
+  }
+}
+
+/** Takes over `<id>.json` files (arrays of records, one per project); unreadable ones are skipped. */
+async function importCatalogFiles(records: Collection<AssetRecord>, dir: string): Promise<void> {
+  let files: string[];
+  try {
+    files = await fsp.readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  for (const file of files.sort()) {
+    const id = file.slice(0, -5);
+    if (!file.endsWith(".json") || !SHA256_HEX.test(id)) continue; // temporaries, strays
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await fsp.readFile(path.join(dir, file), "utf8"));
+    } catch {
+      continue; // an unreadable record is skipped, not fatal: the index and chunks are still there
+    }
+    for (const r of Array.isArray(parsed) ? parsed : []) {
+      if (!isRecord(r) || r.assetId !== id || (await records.get(id, r.project))) continue;
+      const record: AssetRecord = { assetId: r.assetId, name: r.name, contentType: r.contentType, sizeBytes: r.sizeBytes, project: r.project, chunks: r.chunks, createdAtMs: r.createdAtMs };
+      try {
+        await records.insert({ id, project: record.project, doc: record });
+      } catch (err) {
+        // Another replica took it over first, or the old record breaks today's rules: skip it.
+        if (!(err instanceof EnsoulError && (err.code === "ALREADY_EXISTS" || err.code === "INVALID_ARGUMENT"))) throw err;
+      }
+    }
   }
 }

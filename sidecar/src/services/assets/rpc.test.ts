@@ -13,6 +13,8 @@ import { createLogger } from "../../lib/logger.js";
 import { seededRandom } from "../../lib/random.js";
 import { AssetService } from "./rpc.js";
 import { downloadAsset, refusal, type DownloadedAsset } from "./rpc.testkit.js";
+import { sqliteFileFor } from "../data/index.js";
+import { openSqliteStore } from "../data/sqlite.js";
 
 const run = promisify(execFile);
 const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
@@ -211,7 +213,8 @@ describe("asset upload and download over the gateway", () => {
 describe("abandoned uploads", () => {
   it("are removed with their spool file when no piece comes for the idle time, and at close", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "ensoul-assets-idle-"));
-    const service = new AssetService({ dataDir: dir, maxFrameBytes: 1 << 20, uploadIdleMs: 150 });
+    const data = await openSqliteStore(sqliteFileFor(dir));
+    const service = new AssetService({ data, dataDir: dir, maxFrameBytes: 1 << 20, uploadIdleMs: 150 });
     const admin = { subject: "test", roles: ["admin" as const] };
     try {
       const idle = await service.begin({ name: "a.bin" }, admin);
@@ -227,13 +230,15 @@ describe("abandoned uploads", () => {
       expect(readdirSync(service.uploadDir)).toEqual([]);
     } finally {
       await service.close();
+      await data.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it("is dropped when the client goes away while a piece is being written", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "ensoul-assets-abort-"));
-    const service = new AssetService({ dataDir: dir, maxFrameBytes: 1 << 20 });
+    const data = await openSqliteStore(sqliteFileFor(dir));
+    const service = new AssetService({ data, dataDir: dir, maxFrameBytes: 1 << 20 });
     const admin = { subject: "test", roles: ["admin" as const] };
     try {
       const { uploadId } = await service.begin({ name: "a.bin" }, admin);
@@ -246,6 +251,7 @@ describe("abandoned uploads", () => {
       expect(readdirSync(service.uploadDir)).toEqual([]);
     } finally {
       await service.close();
+      await data.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -254,7 +260,8 @@ describe("abandoned uploads", () => {
 describe("project-scoped callers", () => {
   it("write only into their project and see only its assets", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "ensoul-assets-scope-"));
-    const service = new AssetService({ dataDir: dir, maxFrameBytes: 1 << 20 });
+    const data = await openSqliteStore(sqliteFileFor(dir));
+    const service = new AssetService({ data, dataDir: dir, maxFrameBytes: 1 << 20 });
     const alice = { subject: "alice", roles: ["designer" as const], project: "north" };
     const bob = { subject: "bob", roles: ["designer" as const], project: "south" };
     try {
@@ -269,6 +276,7 @@ describe("project-scoped callers", () => {
       expect(await refusal(service.putChunk({ uploadId, offset: 0, data: Buffer.from("x") }, bob, new AbortController().signal))).toMatchObject({ code: "NOT_FOUND" });
     } finally {
       await service.close();
+      await data.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

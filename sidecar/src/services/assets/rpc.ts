@@ -3,8 +3,8 @@
  * AssetPutCommit), downloads that resume from an offset (AssetGet), AssetStat and AssetList.
  *
  * Layout under the data dir: `assets/store/` (the casync chunk store), `assets/indexes/<id>.caibx`
- * (id = hex SHA-256 of the index file), `assets/meta/<id>.json` (the catalog) and
- * `assets/uploads/` (spool files of uploads in progress, emptied at start).
+ * (id = hex SHA-256 of the index file) and `assets/uploads/` (spool files of uploads in progress,
+ * emptied at start). The catalog of names, projects and sizes is in the data service.
  */
 
 import { createHash, type Hash } from "node:crypto";
@@ -14,7 +14,8 @@ import type { AssetInfo } from "../../generated/ensoul_v1.js";
 import { streaming, unary, type Method, type Principal } from "../../gateway/methods.js";
 import { EnsoulError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
-import { FileAssetCatalog, SHA256_HEX, type AssetCatalog, type AssetRecord } from "./catalog.js";
+import type { DataStore } from "../data/index.js";
+import { DataAssetCatalog, SHA256_HEX, type AssetCatalog, type AssetRecord } from "./catalog.js";
 import { writeFileAtomic } from "./chunk-store.js";
 import { makeBlobIndex } from "./make.js";
 import { readBlob } from "./read-blob.js";
@@ -36,7 +37,9 @@ export interface AssetServiceOptions {
   maxUploads?: number;
   /** Largest asset taken (default 16 GiB). */
   maxAssetBytes?: number;
-  /** Where metadata lives; default JSON files under `<dataDir>/assets/meta`. */
+  /** Where the catalog lives (the data service's `asset_catalog` collection). */
+  data: DataStore;
+  /** Another catalog instead (tests). */
   catalog?: AssetCatalog;
 }
 
@@ -116,7 +119,7 @@ export class AssetService {
     this.storeDir = path.join(root, "store");
     this.indexDir = path.join(root, "indexes");
     this.uploadDir = path.join(root, "uploads");
-    this.catalog = options.catalog ?? new FileAssetCatalog(path.join(root, "meta"));
+    this.catalog = options.catalog ?? new DataAssetCatalog(options.data, path.join(root, "meta"));
     this.maxDataBytes = Math.max(1, Math.min(DEFAULT_DATA_BYTES, options.maxFrameBytes - FRAME_OVERHEAD));
     this.uploadIdleMs = options.uploadIdleMs ?? 5 * 60_000;
     this.maxUploads = options.maxUploads ?? 64;
