@@ -78,7 +78,7 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
   closers.push(() => queue.close());
   const assets = createAssetService({ data, dataDir: config.dataDir, maxFrameBytes: config.limits.maxFrameBytes, uploadIdleMs: config.limits.idleTimeoutMs });
   closers.push(() => assets.close());
-  const generate = createGenerateService({ modelDir: config.modelDir });
+  const generate = createGenerateService({ modelDir: config.modelDir, queue });
   closers.push(generate.close);
   // Every service's methods, in one table the gateway routes by.
   const services: Method[][] = [

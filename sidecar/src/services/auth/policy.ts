@@ -35,6 +35,7 @@ export const ACCESS: AccessTable = {
 
   "generate/generate": AUTHORS,
   "generate/body": AUTHORS,
+  "generate/submit": AUTHORS,
 
   "assets/putBegin": AUTHORS,
   "assets/putChunk": AUTHORS,

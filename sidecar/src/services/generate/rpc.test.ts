@@ -9,6 +9,7 @@ import { loadConfig } from "../../lib/config.js";
 import { createLogger } from "../../lib/logger.js";
 import { CHARACTER_FIELDS, generateProceduralCharacter, TopLevelFieldReader, validateCharacter } from "./index.js";
 import { ensureTinyModel } from "./llm/tiny_model.testkit.js";
+import { GENERATE_JOB } from "./queued.js";
 import { createGenerateService } from "./rpc.js";
 
 const PROMPT = "a cowardly dwarven blacksmith who owes money to the thieves' guild";
@@ -238,5 +239,50 @@ describe("generate over the gateway (llm, tiny test model)", () => {
       text = await (await fetch(metricsUrl)).text();
     }
     expect(text).toMatch(cancelled);
+  });
+});
+
+describe("generation as a queued job (GenerateJobSubmit, followed by JobWatch)", () => {
+  it("queues a generation whose JobWatch shows each field as progress and ends with the character", async () => {
+    const submitted = await client.call("generateJobSubmit", {
+      request: { prompt: PROMPT, seed: 7, hintsJson: '{"name": "Borin"}' },
+      project: "village",
+    });
+    const job = submitted.jobInfo!;
+    expect(job).toMatchObject({ name: GENERATE_JOB, project: "village" });
+    expect(job.subject).not.toBe("");
+    expect(["waiting", "active", "completed"]).toContain(job.state);
+
+    const frames: NonNullable<Envelope["jobEvent"]>[] = [];
+    await client.stream("jobWatch", { jobId: job.jobId }, (env) => frames.push(env.jobEvent!), { timeoutMs: 20_000 });
+    const last = frames[frames.length - 1]!;
+    expect(last.type).toBe("completed");
+    const result = JSON.parse(last.job!.resultJson!) as { character: unknown; generator: string };
+    const expected = generateProceduralCharacter({ prompt: PROMPT, seed: 7, generator: "procedural", name: "Borin" });
+    expect(result.character).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(result.generator).toBe("procedural");
+    expect(last.job!.progress).toBe(1);
+    // Watched from the start, or caught up from the stored job: either way the fields arrive in order.
+    const progressed = frames.filter((f) => f.type === "progress").map((f) => (JSON.parse(f.progressDetailJson!) as { field: string }).field);
+    expect(CHARACTER_FIELDS.slice(CHARACTER_FIELDS.length - progressed.length)).toEqual(progressed);
+    const lastDetail = JSON.parse(last.job!.progressDetailJson!) as { field: string; value: unknown };
+    expect(lastDetail.field).toBe(CHARACTER_FIELDS[CHARACTER_FIELDS.length - 1]);
+  });
+
+  it("refuses bad requests at submit time, naming the submit request's field", async () => {
+    await expect(client.call("generateJobSubmit", { request: { prompt: PROMPT, hintsJson: "{" } })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      field: "generateJobSubmit.request.hintsJson",
+    });
+    await expect(client.call("generateJobSubmit", { request: { prompt: PROMPT, generator: "llm" } })).rejects.toMatchObject({
+      code: "FAILED_PRECONDITION",
+      field: "generateJobSubmit.request.generator",
+    });
+    await expect(client.call("generateJobSubmit", { request: { prompt: PROMPT }, priority: 5_000_000 })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      field: "generateJobSubmit.priority",
+    });
+    const listed = await client.call("jobList", { name: GENERATE_JOB, states: ["failed"] });
+    expect(listed.jobListReply?.jobs ?? []).toEqual([]);
   });
 });

@@ -5,10 +5,12 @@
  * the first llm request, from the configured model folder, and shared by later ones.
  */
 import type { GenerateDone, GenerateOptions as WireGenerateOptions, GenerateRequest } from "../../generated/ensoul_v1.js";
+import type { QueueService } from "../queue/index.js";
 import { streaming, type Method } from "../../gateway/methods.js";
 import { EnsoulError } from "../../lib/errors.js";
 import type { LlmGenerateOptions, LlmGenerator, LlmGeneratorOptions, SamplingSettings } from "./llm/index.js";
-import { createProceduralGenerator, loadLlmGenerator, type CharacterGenerator } from "./index.js";
+import { createProceduralGenerator, loadLlmGenerator, type CharacterGenerator, type GenerateDelta } from "./index.js";
+import { queuedGeneration } from "./queued.js";
 import { checkCharacterRequest, type CharacterRequest } from "./request.js";
 
 /** The hints a GenerateRequest's hints_json may carry (the rest of the request has its own fields). */
@@ -33,6 +35,11 @@ export interface GenerateServiceOptions {
   modelDir?: string;
   /** Further model settings (threads, execution provider, batching) for the llm generator. */
   llm?: Omit<LlmGeneratorOptions, "modelDir">;
+  /**
+   * The queue: with it the service also takes GenerateJobSubmit (a generation run as a job that
+   * JobWatch follows) and runs those jobs in this process.
+   */
+  queue?: QueueService;
 }
 
 export interface GenerateService {
@@ -47,7 +54,8 @@ class LazyLlm {
 
   constructor(private readonly options: GenerateServiceOptions) {}
 
-  get(): Promise<LlmGenerator> {
+  /** Throws FAILED_PRECONDITION when no model folder is configured. */
+  checkConfigured(): string {
     const modelDir = this.options.modelDir;
     if (modelDir === undefined) {
       throw new EnsoulError(
@@ -57,6 +65,11 @@ class LazyLlm {
         { field: "generateRequest.generator" },
       );
     }
+    return modelDir;
+  }
+
+  get(): Promise<LlmGenerator> {
+    const modelDir = this.checkConfigured();
     if (this.loading === undefined) {
       const loading = loadLlmGenerator({ ...this.options.llm, modelDir });
       this.loading = loading;
@@ -76,10 +89,58 @@ class LazyLlm {
   }
 }
 
+/** One piece of a generation as it happens: the generator's delta, before it goes on the wire. */
+export type GenerationDelta = Exclude<GenerateDelta, { type: "done" }>;
+
+/**
+ * Runs a wire GenerateRequest to its end: checks it, picks the generator (loading the llm on
+ * first use), hands every text and field delta to `onDelta` (awaited, so a slow consumer slows
+ * the generator rather than piling up) and returns the GenerateDone.
+ */
+export type RunGeneration = (
+  wire: GenerateRequest,
+  signal: AbortSignal,
+  onDelta: (delta: GenerationDelta) => void | Promise<void>,
+) => Promise<GenerateDone>;
+
+function generationRunner(procedural: CharacterGenerator, llm: LazyLlm): RunGeneration {
+  return async (wire, signal, onDelta) => {
+    const startedMs = performance.now();
+    try {
+      const request = characterRequestFromWire(wire);
+      let generator: CharacterGenerator = procedural;
+      const call: LlmGenerateOptions = { signal };
+      let tokens = 0;
+      if (request.generator === "llm") {
+        generator = await llm.get();
+        Object.assign(call, samplingFromWire(wire.options ?? undefined));
+        call.onStats = (stats) => (tokens = stats.sampledTokens + stats.forcedTokens);
+      }
+      for await (const delta of generator.generate(request, call)) {
+        if (delta.type !== "done") {
+          await onDelta(delta);
+          continue;
+        }
+        return {
+          characterJson: JSON.stringify(delta.character),
+          generator: request.generator,
+          tokens,
+          elapsedMs: performance.now() - startedMs,
+        };
+      }
+      throw new EnsoulError("INTERNAL", "the generator ended without a character");
+    } catch (error) {
+      throw withWireField(error);
+    }
+  };
+}
+
 /** The generate service's method table and its shutdown hook. */
 export function createGenerateService(options: GenerateServiceOptions = {}): GenerateService {
   const procedural = createProceduralGenerator();
   const llm = new LazyLlm(options);
+  const run = generationRunner(procedural, llm);
+  const queued = options.queue ? queuedGeneration(options.queue, run, { checkRequest: (wire) => checkQueuedRequest(wire, llm) }) : undefined;
   return {
     methods: [
       streaming({
@@ -88,38 +149,30 @@ export function createGenerateService(options: GenerateServiceOptions = {}): Gen
         request: "generateRequest",
         response: "generateDelta",
         handle: async (wire, ctx, sink) => {
-          const startedMs = performance.now();
-          try {
-            const request = characterRequestFromWire(wire);
-            let generator: CharacterGenerator = procedural;
-            const call: LlmGenerateOptions = { signal: ctx.signal };
-            let tokens = 0;
-            if (request.generator === "llm") {
-              generator = await llm.get();
-              Object.assign(call, samplingFromWire(wire.options ?? undefined));
-              call.onStats = (stats) => (tokens = stats.sampledTokens + stats.forcedTokens);
-            }
-            for await (const delta of generator.generate(request, call)) {
-              if (delta.type === "text") sink.send("generateDelta", { text: delta.text });
-              else if (delta.type === "field") sink.send("generateDelta", { field: delta.field, fieldJson: JSON.stringify(delta.value) });
-              else {
-                const done: GenerateDone = {
-                  characterJson: JSON.stringify(delta.character),
-                  generator: request.generator,
-                  tokens,
-                  elapsedMs: performance.now() - startedMs,
-                };
-                sink.send("generateDone", done);
-              }
-            }
-          } catch (error) {
-            throw withWireField(error);
-          }
+          const done = await run(wire, ctx.signal, (delta) => {
+            if (delta.type === "text") sink.send("generateDelta", { text: delta.text });
+            else sink.send("generateDelta", { field: delta.field, fieldJson: JSON.stringify(delta.value) });
+          });
+          sink.send("generateDone", done);
         },
       }),
+      ...(queued ? [queued.method] : []),
     ],
-    close: () => llm.close(),
+    close: async () => {
+      await queued?.close();
+      await llm.close();
+    },
   };
+}
+
+/** Refuses at submit time what the job would only fail on later: bad fields, or "llm" with no model. */
+function checkQueuedRequest(wire: GenerateRequest, llm: LazyLlm): void {
+  try {
+    const request = characterRequestFromWire(wire);
+    if (request.generator === "llm") llm.checkConfigured();
+  } catch (error) {
+    throw withWireField(error);
+  }
 }
 
 /**

@@ -23,6 +23,7 @@ import { isFinished } from "./job.js";
 import type { QueueSqlStore } from "./sqlite.js";
 
 export * from "./job.js";
+export { callerProject, wireJobInfo } from "./wire.js";
 
 export interface JobListFilter {
   /** Only this project's jobs (undefined: every project). */

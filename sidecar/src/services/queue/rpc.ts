@@ -6,52 +6,10 @@
  * A project-scoped caller reaches only its own project's jobs; anyone else's are NOT_FOUND, as
  * if they did not exist.
  */
-import type { Error as WireError, JobEvent as WireJobEvent, JobInfo as WireJobInfo } from "../../generated/ensoul_v1.js";
-import { ErrorCode as WireErrorCode } from "../../generated/ensoul_v1.js";
 import { streaming, unary, type Method, type Principal } from "../../gateway/methods.js";
 import { EnsoulError } from "../../lib/errors.js";
-import { checkJobName, jobEndEvent, type JobEvent, type JobFailure, type JobInfo, type JobState, type QueueService } from "./index.js";
-
-const STATES: readonly JobState[] = ["waiting", "delayed", "active", "completed", "failed", "cancelled"];
-
-function wireError(failure: JobFailure): WireError {
-  return { code: WireErrorCode[failure.code], message: failure.message };
-}
-
-export function wireJobInfo(job: JobInfo): WireJobInfo {
-  const wire: WireJobInfo = {
-    jobId: job.id,
-    name: job.name,
-    project: job.owner.project,
-    subject: job.owner.subject,
-    state: job.state,
-    priority: job.priority,
-    attempts: job.attempts,
-    attemptsMade: job.attemptsMade,
-    progress: job.progress?.fraction ?? 0,
-    progressDetailJson: job.progress?.detail === undefined ? "" : JSON.stringify(job.progress.detail),
-    resultJson: job.result === undefined ? "" : JSON.stringify(job.result),
-    cancelRequested: job.cancelRequested,
-    createdAtMs: job.createdAtMs,
-    runAtMs: job.runAtMs,
-    finishedAtMs: job.finishedAtMs ?? 0,
-    payloadJson: JSON.stringify(job.payload),
-  };
-  if (job.error) wire.error = wireError(job.error);
-  return wire;
-}
-
-function wireEvent(event: JobEvent): WireJobEvent {
-  const wire: WireJobEvent = { type: event.type, jobId: event.jobId };
-  if (event.type === "active") wire.attempt = event.attempt;
-  if (event.type === "progress") {
-    wire.progress = event.progress.fraction;
-    if (event.progress.detail !== undefined) wire.progressDetailJson = JSON.stringify(event.progress.detail);
-  }
-  if (event.type === "retrying") (wire.error = wireError(event.error)), (wire.runAtMs = event.runAtMs);
-  if (event.type === "failed") wire.error = wireError(event.error);
-  return wire;
-}
+import { checkJobName, jobEndEvent, type JobInfo, type JobState, type QueueService } from "./index.js";
+import { callerProject, JOB_STATES, wireEvent, wireJobInfo } from "./wire.js";
 
 /** The job, if it exists and this caller may see it; NOT_FOUND otherwise. */
 export async function visibleJob(queue: QueueService, jobId: string | undefined, principal: Principal, field: string): Promise<JobInfo> {
@@ -63,20 +21,11 @@ export async function visibleJob(queue: QueueService, jobId: string | undefined,
   return job;
 }
 
-/** The project a caller works in: its token's project, or the one it names if its token has none. */
-export function callerProject(principal: Principal, requested: string | undefined, field: string): string | undefined {
-  const project = requested ?? "";
-  if (principal.project === undefined) return project === "" ? undefined : project;
-  if (project !== "" && project !== principal.project) {
-    throw new EnsoulError("PERMISSION_DENIED", `this token reaches only project ${principal.project}`, { field });
-  }
-  return principal.project;
-}
 
 function checkStates(states: string[] | undefined): JobState[] {
   return (states ?? []).map((s, i) => {
-    if (!STATES.includes(s as JobState)) {
-      throw new EnsoulError("INVALID_ARGUMENT", `a job state is one of ${STATES.join(", ")}; got ${JSON.stringify(s)}`, { field: `jobList.states[${i}]` });
+    if (!JOB_STATES.includes(s as JobState)) {
+      throw new EnsoulError("INVALID_ARGUMENT", `a job state is one of ${JOB_STATES.join(", ")}; got ${JSON.stringify(s)}`, { field: `jobList.states[${i}]` });
     }
     return s as JobState;
   });
