@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     const id = `rec-${process.pid}-${i}`;
     await records.put({ id, doc: { text, sha256: sha256(text) } });
     say(`rec ${id} ${sha256(text)}`);
-    await new Promise((r) => setTimeout(r, randomInt(0, 4)));
+    await new Promise((r) => setTimeout(r, randomInt(1, 6)));
   }
 }
 
