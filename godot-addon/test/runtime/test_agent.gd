@@ -131,3 +131,19 @@ func test_a_domain_the_sidecar_refuses_is_an_error_value() -> void:
 		return
 	assert_false(agent.is_running())
 	assert_false(events.any(func(e: String) -> bool: return e.begins_with("plan")), str(events))
+
+
+func test_an_agent_whose_sidecar_is_away_says_so_and_starts_when_it_answers() -> void:
+	var away := new_client()
+	away.url = "ws://127.0.0.1:9/v1/ws"
+	away.connect_timeout_s = 2.0
+	agent.client = away
+	add_child(villager)
+	var failed := await wait_until(func() -> bool: return events.any(func(e: String) -> bool: return e.begins_with("error:")), 6.0)
+	if not assert_true(failed, "an error came: %s" % [events]):
+		return
+	assert_true(events[0] in ["error:UNAVAILABLE", "error:DEADLINE_EXCEEDED"], events[0])
+	assert_false(events.any(func(e: String) -> bool: return e.begins_with("plan")))
+	away.url = user_arg("url")
+	await away.open()
+	await _wait_for("action:call_taxi")

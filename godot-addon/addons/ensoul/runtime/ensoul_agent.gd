@@ -99,7 +99,10 @@ func start() -> void:
 	if client.is_open():
 		_open_session(false)
 	elif client.state == EnsoulConnection.State.DISCONNECTED:
-		client.open()
+		var opened := await client.open()
+		if not opened.ok and _wanted:
+			# With auto_reconnect on, the session opens once a later attempt succeeds.
+			error_received.emit(opened)
 
 
 ## Closes the agent session; the agent stays quiet until [method start] is called again.
