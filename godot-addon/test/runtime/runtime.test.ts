@@ -1,7 +1,7 @@
 /**
  * The runtime nodes in the real Godot 4.6 engine: EnsoulAgent under an NPC in a scene plans
- * with the real sidecar, replans after failures, resumes after a dropped connection and opens
- * again after the sidecar restarted; EnsoulDomain and EnsoulSettings.
+ * with the real sidecar, replans after failures, resumes after a dropped connection and after the
+ * sidecar restarted, and opens anew when the sidecar forgot it; EnsoulDomain and EnsoulSettings.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -32,7 +32,8 @@ describe("EnsoulAgent and the runtime resources (GDScript)", () => {
     expect(sidecar.restarts).toBe(1);
     const names = run.tests.filter((t) => t.passed).map((t) => t.name);
     expect(names).toContain("test_the_plan_arrives_and_a_reported_failure_brings_a_new_plan");
-    expect(names).toContain("test_the_agent_plans_again_when_the_sidecar_restarted");
-    expect(run.tests.length).toBeGreaterThanOrEqual(7);
+    expect(names).toContain("test_the_agent_takes_up_its_plan_again_after_the_sidecar_restarted");
+    expect(names).toContain("test_the_agent_plans_anew_when_the_sidecar_forgot_it");
+    expect(run.tests.length).toBeGreaterThanOrEqual(10);
   });
 });

@@ -99,14 +99,36 @@ func test_the_agent_takes_up_its_plan_again_after_a_dropped_connection() -> void
 	assert_eq(events.back(), "action:pay_driver")
 
 
-func test_the_agent_plans_again_when_the_sidecar_restarted() -> void:
+func test_the_agent_takes_up_its_plan_again_after_the_sidecar_restarted() -> void:
 	timeout_s = 40.0
 	if not await _start_and_take_the_taxi():
 		return
 	print("RESTART-SIDECAR")
-	# The restarted sidecar forgot the session: the agent opens a new one from what it knows
-	# (its state holds only what was reported, so alice is still at home).
-	if not await _wait_for("plan:call_taxi,ride_taxi,pay_driver", 2, 30.0):
+	# The sidecar keeps agents' last state in its data store: the session resumes where it was.
+	if not await _wait_for("action:ride_taxi", 2, 30.0):
+		return
+	assert_eq(agent.revision, 1, "the same plan")
+	assert_eq(agent.step, 1, "at the same step")
+	var ok := await agent.report_success()
+	assert_true(ok.ok, "the restarted sidecar agrees where the agent is: %s" % ok)
+	assert_eq(events.back(), "action:pay_driver")
+	assert_false(events.any(func(e: String) -> bool: return e.begins_with("error")), str(events))
+
+
+func test_the_agent_plans_anew_when_the_sidecar_forgot_it() -> void:
+	if not await _start_and_take_the_taxi():
+		return
+	client.close()
+	# Another connection of the same owner takes the session up and closes it: it is forgotten.
+	var other := new_client()
+	await other.open()
+	var taken := other.resume_agent(agent.agent_id)
+	await wait_until(func() -> bool: return taken.revision == 1 or taken.is_done())
+	assert_true((await other.close_agent(agent.agent_id)).ok)
+	await client.open()
+	# Resuming fails with NOT_FOUND, so the agent opens a new session from what it knows (its
+	# state holds only what was reported, so alice is still at home).
+	if not await _wait_for("plan:call_taxi,ride_taxi,pay_driver", 2):
 		return
 	assert_eq(agent.revision, 1, "a new session")
 	assert_eq(agent.step, 0)
