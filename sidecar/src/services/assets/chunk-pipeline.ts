@@ -2,6 +2,7 @@
  * Chunk an input on the main thread while the worker pool hashes (and, for `make`, compresses and
  * stores) earlier chunks: chunks are copied into batches of a few MiB, each batch is handed to a
  * worker, and results are collected in input order with a bounded number of batches in flight.
+ * Batch buffers the workers hand back are filled again: fresh ones would page-fault on every byte.
  */
 
 import type { FileHandle } from "node:fs/promises";
@@ -53,11 +54,17 @@ async function feedChunker(input: ChunkInput, chunker: Chunker, onChunk: (chunk:
   await drain();
 }
 
+/** What `process` gives back: anything, plus the batch's buffer once the callee is done with it. */
+export interface BatchOutcome {
+  readonly buffer?: ArrayBuffer;
+}
+
 /**
  * Chunks `input` and runs `process` on batches of chunks (laid end to end at the start of a
- * buffer the callee owns), at most `inFlight` at once. Returns the batches in input order.
+ * buffer the callee owns until it hands it back in its result), at most `inFlight` at once.
+ * Returns the batches in input order.
  */
-export async function chunkInBatches<T>(
+export async function chunkInBatches<T extends BatchOutcome>(
   input: ChunkInput,
   sizes: ChunkSizes,
   inFlight: number,
@@ -67,7 +74,9 @@ export async function chunkInBatches<T>(
   const capacity = Math.max(BATCH_TARGET_BYTES, sizes.maxBytes);
   const done: ChunkedBatch<T>[] = [];
   const running: { start: number; lengths: number[]; promise: Promise<T> }[] = [];
-  let buffer = new Uint8Array(capacity);
+  const spare: ArrayBuffer[] = [];
+  let backing = spare.pop() ?? new ArrayBuffer(capacity);
+  let buffer = new Uint8Array(backing);
   let used = 0;
   let lengths: number[] = [];
   let batchStart = 0;
@@ -75,15 +84,18 @@ export async function chunkInBatches<T>(
 
   const settleOldest = async (): Promise<void> => {
     const oldest = running.shift()!;
-    done.push({ start: oldest.start, lengths: oldest.lengths, result: await oldest.promise });
+    const result = await oldest.promise;
+    if (result.buffer?.byteLength === capacity) spare.push(result.buffer);
+    done.push({ start: oldest.start, lengths: oldest.lengths, result });
   };
   const flush = async (): Promise<void> => {
     if (lengths.length === 0) return;
-    const promise = process(buffer.buffer, lengths);
+    const promise = process(backing, lengths);
     promise.catch(() => undefined); // observed when settled in order; avoids an unhandled rejection meanwhile
     running.push({ start: batchStart, lengths, promise });
     batchStart += used;
-    buffer = new Uint8Array(capacity);
+    backing = spare.pop() ?? new ArrayBuffer(capacity);
+    buffer = new Uint8Array(backing);
     used = 0;
     lengths = [];
     while (running.length >= inFlight) await settleOldest();

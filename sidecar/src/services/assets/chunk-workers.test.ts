@@ -21,7 +21,9 @@ describe("chunk worker pool", () => {
       const pieces = [randomBytes(1000), randomBytes(70_000), Buffer.alloc(5000)];
       const lengths = pieces.map((p) => p.length);
       const expected = pieces.map((p) => chunkId(p, "sha256"));
-      expect(await pool.hash(batch(pieces), lengths, "sha256")).toEqual(expected);
+      const hashed = await pool.hash(batch(pieces), lengths, "sha256");
+      expect(hashed.ids).toEqual(expected);
+      expect(Buffer.from(hashed.buffer)).toEqual(Buffer.concat(pieces)); // handed back for reuse
       const store = path.join(work, "store");
       const first = await pool.store(batch(pieces), lengths, "sha256", store);
       expect(first.ids).toEqual(expected);
@@ -43,7 +45,7 @@ describe("chunk worker pool", () => {
     await a.close();
     const b = sharedChunkPool();
     expect(b).not.toBe(a);
-    expect(await b.hash(batch([Buffer.from("abc")]), [3], "sha512-256")).toEqual([
+    expect((await b.hash(batch([Buffer.from("abc")]), [3], "sha512-256")).ids).toEqual([
       "53048e2681941ef99b2e29b76b4c7dabe4c2d0c634fc6d46e0e2f13107e7af23",
     ]);
   });

@@ -18,11 +18,12 @@ const { createHash, randomBytes } = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 const zstd = require(workerData.zstdBindingPath);
-const { Compressor, decompress } = require(workerData.zstdPath);
+const { decompress } = require(workerData.zstdPath);
 const madeDirs = new Set();
 const dctx = new zstd.DCtx();
-let compressor, compressorLevel;
-// Scratch buffers reused for every run: fresh ones cost page faults (system time).
+let cctx, cctxLevel;
+// Scratch buffers reused for every chunk and run: fresh ones cost page faults (system time).
+let packed = Buffer.allocUnsafe(0);
 let runBuffer = Buffer.allocUnsafe(0);
 let readBuffer = Buffer.allocUnsafe(512 * 1024);
 
@@ -30,13 +31,15 @@ function scratch(buffer, bytes) {
   return buffer.length >= bytes ? buffer : Buffer.allocUnsafe(Math.max(bytes, buffer.length * 2));
 }
 
+/** One zstd frame of the chunk, in the compress scratch buffer (valid until the next call). */
 function compress(chunk, level) {
-  if (compressorLevel !== level) {
-    compressor = new Compressor();
-    compressor.setParameters({ compressionLevel: level });
-    compressorLevel = level;
+  if (cctxLevel !== level) {
+    cctx = new zstd.CCtx();
+    cctx.setParameter(zstd.CParameter.compressionLevel, level);
+    cctxLevel = level;
   }
-  return compressor.compress(chunk);
+  packed = scratch(packed, zstd.compressBound(chunk.length));
+  return packed.subarray(0, cctx.compress2(packed, chunk));
 }
 
 function chunkPath(storeDir, id) {
@@ -64,18 +67,18 @@ function store(m) {
     if (fs.existsSync(file)) continue;
     const dir = path.dirname(file);
     if (!madeDirs.has(dir)) { fs.mkdirSync(dir, { recursive: true }); madeDirs.add(dir); }
-    const packed = compress(chunk, m.level);
+    const frame = compress(chunk, m.level);
     const temp = path.join(dir, "." + ids[i] + ".cacnk." + randomBytes(6).toString("hex") + ".tmp");
     try {
-      fs.writeFileSync(temp, packed, { flag: "wx" });
+      fs.writeFileSync(temp, frame, { flag: "wx" });
       fs.renameSync(temp, file);
     } catch (err) {
       fs.rmSync(temp, { force: true });
       throw err;
     }
-    written[ids[i]] = packed.length;
+    written[ids[i]] = frame.length;
   }
-  return { result: { ids, written } };
+  return { result: { ids, written, buffer: m.data }, transfer: [m.data] };
 }
 
 /** A chunk file's bytes in the read scratch buffer (valid until the next call), or undefined if absent. */
@@ -166,7 +169,7 @@ parentPort.on("message", (m) => {
   try {
     let reply;
     if (m.op === "store") reply = store(m);
-    else if (m.op === "hash") reply = { result: { ids: hashAll(new Uint8Array(m.data), m.lengths, m.digest) } };
+    else if (m.op === "hash") reply = { result: { ids: hashAll(new Uint8Array(m.data), m.lengths, m.digest), buffer: m.data }, transfer: [m.data] };
     else if (m.op === "load") reply = load(m);
     else if (m.op === "write") reply = write(m);
     else throw new Error("unknown op " + m.op);
@@ -187,8 +190,13 @@ interface PoolWorker {
   readonly pending: Map<number, Pending>;
 }
 
-export interface StoreBatchResult {
+/** A batch's chunk ids, and its buffer handed back for the next batch (see chunkInBatches). */
+export interface HashBatchResult {
   readonly ids: string[];
+  readonly buffer: ArrayBuffer;
+}
+
+export interface StoreBatchResult extends HashBatchResult {
   /**
    * Chunks this batch wrote, by id, with their stored (compressed) size. Two workers can both
    * write the same new chunk at once (the second rename replaces the first, same bytes), so the
@@ -303,16 +311,16 @@ export class ChunkWorkerPool {
 
   /**
    * Hashes, compresses and writes the chunks laid end to end at the start of `buffer` (which is
-   * transferred to the worker, so the caller must not touch it again).
+   * transferred to the worker and handed back in the result, so the caller must not touch it
+   * until then).
    */
   store(buffer: ArrayBuffer, lengths: number[], digest: ChunkDigest, storeDir: string): Promise<StoreBatchResult> {
     return this.call({ op: "store", data: buffer, lengths, digest, storeDir, level: ZSTD_LEVEL }, [buffer]);
   }
 
-  /** Chunk ids of the chunks laid end to end at the start of `buffer` (transferred). */
-  async hash(buffer: ArrayBuffer, lengths: number[], digest: ChunkDigest): Promise<string[]> {
-    const r = await this.call<{ ids: string[] }>({ op: "hash", data: buffer, lengths, digest }, [buffer]);
-    return r.ids;
+  /** Chunk ids of the chunks laid end to end at the start of `buffer` (transferred, and handed back). */
+  hash(buffer: ArrayBuffer, lengths: number[], digest: ChunkDigest): Promise<HashBatchResult> {
+    return this.call({ op: "hash", data: buffer, lengths, digest }, [buffer]);
   }
 
   /**

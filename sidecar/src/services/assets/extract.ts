@@ -63,7 +63,7 @@ async function indexSeeds(files: readonly string[], index: BlobIndex, pool: Chun
       for (const batch of run.batches) {
         let offset = batch.start;
         batch.lengths.forEach((sizeBytes, i) => {
-          const id = batch.result[i]!;
+          const id = batch.result.ids[i]!;
           if (wanted.has(id) && !found.has(id)) found.set(id, { file, offset, sizeBytes });
           offset += sizeBytes;
         });
