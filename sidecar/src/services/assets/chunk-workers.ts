@@ -27,6 +27,11 @@ let packed = Buffer.allocUnsafe(0);
 let runBuffer = Buffer.allocUnsafe(0);
 let readBuffer = Buffer.allocUnsafe(512 * 1024);
 
+// Output is written in pieces of at most this size: on this kernel (6.18) one larger write makes
+// the page cache take large folios, and writing 200 MB that way cost 0.3-0.4 s of system time
+// instead of 0.04-0.05 s (measured with 64 KiB ... 4 MiB pieces, 256 KiB and below cheap).
+const WRITE_PIECE_BYTES = 256 * 1024;
+
 function scratch(buffer, bytes) {
   return buffer.length >= bytes ? buffer : Buffer.allocUnsafe(Math.max(bytes, buffer.length * 2));
 }
@@ -161,7 +166,9 @@ function write(m) {
   runBuffer = scratch(runBuffer, bytes);
   const failure = unpackAll(m, runBuffer);
   if (failure) return { result: failure };
-  for (let done = 0; done < bytes; ) done += fs.writeSync(m.fd, runBuffer, done, bytes - done, m.position + done);
+  for (let done = 0; done < bytes; ) {
+    done += fs.writeSync(m.fd, runBuffer, done, Math.min(bytes - done, WRITE_PIECE_BYTES), m.position + done);
+  }
   return { result: {} };
 }
 
