@@ -25,6 +25,8 @@ afterEach(() => {
 });
 
 const quiet = createLogger("silent");
+/** Server mode's keystore key: every replica gets it from the environment. */
+const MASTER_KEY = randomBytes(32).toString("base64");
 
 describe("startSidecar data wiring", () => {
   it("opens the embedded database under the data dir", async () => {
@@ -54,7 +56,7 @@ describe("startSidecar data wiring", () => {
     const schema = `ensoul_app_${randomBytes(4).toString("hex")}`;
     const redisUrl = testRedisUrl();
     const prefix = `ensoul-app-${randomBytes(4).toString("hex")}`;
-    const env = { ENSOUL_MODE: "server", ENSOUL_DATABASE_URL: url, ENSOUL_DATABASE_SCHEMA: schema, ENSOUL_REDIS_URL: redisUrl, ENSOUL_QUEUE_PREFIX: prefix };
+    const env = { ENSOUL_MODE: "server", ENSOUL_DATABASE_URL: url, ENSOUL_DATABASE_SCHEMA: schema, ENSOUL_REDIS_URL: redisUrl, ENSOUL_QUEUE_PREFIX: prefix, ENSOUL_MASTER_KEY: MASTER_KEY };
     const dataDir = tempDir();
     const sidecar = await startSidecar(loadConfig({ port: 0, dataDir }, env), quiet);
     try {
@@ -65,6 +67,7 @@ describe("startSidecar data wiring", () => {
       });
       expect(((await info.json()) as { mode?: string }).mode).toBe("server");
       expect(existsSync(path.join(dataDir, "ensoul.db"))).toBe(false);
+      expect(existsSync(path.join(dataDir, "master.key"))).toBe(false);
       expect(await jobList(sidecar.port, sidecar.adminToken.token)).toEqual({ status: 200, body: {} });
     } finally {
       await sidecar.close();
@@ -98,7 +101,7 @@ describe("startSidecar queue wiring", () => {
   async function startServer(redisEnv: Record<string, string>): Promise<unknown> {
     const url = databaseUrl();
     const schema = `ensoul_app_${randomBytes(4).toString("hex")}`;
-    const env = { ENSOUL_MODE: "server", ENSOUL_DATABASE_URL: url, ENSOUL_DATABASE_SCHEMA: schema, ...redisEnv };
+    const env = { ENSOUL_MODE: "server", ENSOUL_DATABASE_URL: url, ENSOUL_DATABASE_SCHEMA: schema, ENSOUL_MASTER_KEY: MASTER_KEY, ...redisEnv };
     try {
       const sidecar = await startSidecar(loadConfig({ port: 0, dataDir: tempDir() }, env), quiet);
       await sidecar.close();
@@ -112,6 +115,11 @@ describe("startSidecar queue wiring", () => {
 
   it("refuses server mode without a Redis URL, naming ENSOUL_REDIS_URL", async () => {
     expect(await startServer({})).toMatchObject({ code: "FAILED_PRECONDITION", field: "ENSOUL_REDIS_URL" });
+  });
+
+  it("refuses server mode without ENSOUL_MASTER_KEY, which replicas must share", async () => {
+    const err = await startServer({ ENSOUL_REDIS_URL: testRedisUrl(), ENSOUL_MASTER_KEY: "" });
+    expect(err).toMatchObject({ code: "FAILED_PRECONDITION", field: "ENSOUL_MASTER_KEY" });
   });
 
   it("stops start-up when the named Redis cannot be reached, saying where it looked", async () => {

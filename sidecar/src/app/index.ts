@@ -14,7 +14,7 @@ import { plannerMethods } from "../services/planner/rpc.js";
 import { openDataStore, type DataStore } from "../services/data/index.js";
 import { openQueueService } from "../services/queue/index.js";
 import { queueMethods } from "../services/queue/rpc.js";
-import { createSecurityService, gatewayTls } from "../services/security/index.js";
+import { createSecurityService, gatewayTls, MASTER_KEY_ENV, PREVIOUS_MASTER_KEY_ENV } from "../services/security/index.js";
 import { createSystemService } from "../services/system/index.js";
 import { createGenerateService } from "../services/generate/rpc.js";
 
@@ -65,9 +65,6 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
   const auth = await createAuthService({ dataDir: config.dataDir, data, log });
   closers.push(() => auth.close());
   const methods = new MethodTable();
-  // Then a master key that does not open the keystore stops start-up before anything else opens.
-  const security = await createSecurityService({ dataDir: config.dataDir, data, audit: auth.audit });
-  closers.push(() => security.close());
   // In server mode a named but unreachable Redis stops start-up here.
   const queue = await openQueueService({
     mode: config.mode,
@@ -76,6 +73,18 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
     ...(config.queuePrefix ? { prefix: config.queuePrefix } : {}),
   });
   closers.push(() => queue.close());
+  // A master key that does not open the keystore stops start-up here.
+  const security = await createSecurityService({
+    dataDir: config.dataDir,
+    mode: config.mode,
+    data,
+    audit: auth.audit,
+    env: {
+      ...(config.masterKey ? { [MASTER_KEY_ENV]: config.masterKey } : {}),
+      ...(config.previousMasterKey ? { [PREVIOUS_MASTER_KEY_ENV]: config.previousMasterKey } : {}),
+    },
+  });
+  closers.push(() => security.close());
   const assets = createAssetService({ data, dataDir: config.dataDir, maxFrameBytes: config.limits.maxFrameBytes, uploadIdleMs: config.limits.idleTimeoutMs });
   closers.push(() => assets.close());
   const generate = createGenerateService({ modelDir: config.modelDir, queue });

@@ -41,6 +41,13 @@ export interface SidecarConfig {
   queuePrefix?: string;
   /** A Qwen3 ONNX model folder for the "llm" character generator (loaded on first use); none: procedural only. */
   modelDir?: string;
+  /**
+   * The keystore's master key as given (ENSOUL_MASTER_KEY; required in server mode, else the
+   * data dir's master.key), and the one it replaces during a rotation (ENSOUL_MASTER_KEY_PREVIOUS).
+   * Key material: never log the config whole.
+   */
+  masterKey?: string;
+  previousMasterKey?: string;
 }
 
 export const DEFAULT_PORT = 7317;
@@ -107,6 +114,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const databaseSchema = overrides.databaseSchema ?? (env["ENSOUL_DATABASE_SCHEMA"] || undefined);
   const redisUrl = overrides.redisUrl ?? (env["ENSOUL_REDIS_URL"] || undefined);
   const queuePrefix = overrides.queuePrefix ?? (env["ENSOUL_QUEUE_PREFIX"] || undefined);
+  const masterKey = overrides.masterKey ?? (env["ENSOUL_MASTER_KEY"] || undefined);
+  const previousMasterKey = overrides.previousMasterKey ?? (env["ENSOUL_MASTER_KEY_PREVIOUS"] || undefined);
   return {
     mode: modeText,
     host: overrides.host ?? env["ENSOUL_HOST"] ?? "127.0.0.1",
@@ -124,6 +133,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     ...(databaseSchema ? { databaseSchema } : {}),
     ...(redisUrl ? { redisUrl } : {}),
     ...(queuePrefix ? { queuePrefix } : {}),
+    ...(masterKey ? { masterKey } : {}),
+    ...(previousMasterKey ? { previousMasterKey } : {}),
   };
 }
 

@@ -93,12 +93,16 @@ export async function openDataSecurityStore(data: DataStore): Promise<SecuritySt
       const rows = await sql.query(`SELECT DISTINCT name FROM security_keys WHERE ${STARTS_WITH("name")} ORDER BY name`, [prefix.length, prefix]);
       return rows.map((r) => String(r["name"]));
     },
-    async addKeyVersion(row) {
+    async addKeyVersion(row, wrappedWith) {
+      // One statement, so a master key rotation cannot slip between the check and the insert.
       const added = await sql.execute(
-        "INSERT INTO security_keys (name, version, wrapped, created_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (name, version) DO NOTHING",
-        [row.name, row.version, row.wrapped, row.createdAtMs],
+        `INSERT INTO security_keys (name, version, wrapped, created_at_ms)
+         SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM security_meta WHERE name = ? AND value = ?)
+         ON CONFLICT (name, version) DO NOTHING`,
+        [row.name, row.version, row.wrapped, row.createdAtMs, MASTER, wrappedWith],
       );
-      return added === 1;
+      if (added === 1) return "added";
+      return (await masterKeyId()) === wrappedWith ? "exists" : "master-changed";
     },
     async rewrapAll(fromId, toId, rewrap) {
       return data.transaction(async (tx) => {
@@ -108,6 +112,10 @@ export async function openDataSecurityStore(data: DataStore): Promise<SecuritySt
           await tx.sql.execute("UPDATE security_keys SET wrapped = ? WHERE name = ? AND version = ?", [rewrap(row), row.name, row.version]);
         }
         return true;
+      }).then(async (done) => {
+        // Embedded: the re-wrap must be on disk before master.key.next replaces master.key.
+        if (done && sql.dialect === "sqlite") await sql.query("PRAGMA wal_checkpoint(FULL)");
+        return done;
       });
     },
     async appendSecret(path, make) {

@@ -33,6 +33,8 @@ export interface SecurityServiceOptions {
   audit: SecurityAuditSink;
   /** For ENSOUL_MASTER_KEY (server mode); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Server mode takes the master key only from ENSOUL_MASTER_KEY (default embedded). */
+  mode?: "embedded" | "server";
   now?: () => number;
 }
 
@@ -57,7 +59,7 @@ export interface SecurityService extends SecurityEngines {
  * Fails with FAILED_PRECONDITION when the master key does not open the keystore.
  */
 export async function createSecurityService(options: SecurityServiceOptions): Promise<SecurityService> {
-  const keys = loadMasterKeys(options.dataDir, options.env ?? process.env);
+  const keys = loadMasterKeys(options.dataDir, options.env ?? process.env, options.mode);
   const store = await openDataSecurityStore(options.data);
   const keystore = await Keystore.open(store, keys);
   const secrets = createLocalSecrets(store, keystore, options.now);

@@ -176,6 +176,23 @@ describe("keystore", () => {
     expect((await withKeystore({ [MASTER_KEY_ENV]: newKey }, (ks) => ks.latest("a"))).bytes).toEqual(key.bytes);
   });
 
+  it("refuses to add key versions after another process rotated the master key under it", async () => {
+    const oldKey = "41".repeat(32);
+    const data = await openEmbeddedData(dir);
+    try {
+      const store = await openDataSecurityStore(data);
+      const stale = await Keystore.open(store, loadMasterKeys(dir, { [MASTER_KEY_ENV]: oldKey }));
+      await stale.latest("a", { create: true });
+      await Keystore.open(store, loadMasterKeys(dir, { [MASTER_KEY_ENV]: "42".repeat(32), [PREVIOUS_MASTER_KEY_ENV]: oldKey }));
+      const err = await rejection(stale.rotate("a"));
+      expect(err.code).toBe("FAILED_PRECONDITION");
+      expect(err.message).toMatch(/rotated by another process/);
+      expect(await stale.versions("a")).toEqual([1]);
+    } finally {
+      await data.close();
+    }
+  });
+
   it("refuses a wrapped key that was altered in the database rather than using garbage", async () => {
     await withKeystore(NO_ENV, (ks) => ks.latest("a", { create: true }));
     const db = new Database(dbFile());

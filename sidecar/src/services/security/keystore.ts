@@ -114,9 +114,16 @@ export class Keystore {
   private async addVersion(name: string, version: number): Promise<DataKey> {
     const bytes = randomBytes(KEY_BYTES);
     const row = { name, version, wrapped: seal(this.master.bytes, bytes, wrapLabel(name, version)), createdAtMs: Date.now() };
-    if (await this.store.addKeyVersion(row)) {
+    const outcome = await this.store.addKeyVersion(row, this.master.id);
+    if (outcome === "added") {
       this.unwrapped.set(`${name}/v${version}`, bytes);
       return { name, version, bytes };
+    }
+    if (outcome === "master-changed") {
+      throw new EnsoulError(
+        "FAILED_PRECONDITION",
+        `the keystore's master key was rotated by another process since this one opened it with master key ${this.master.id}: restart with the new key`,
+      );
     }
     // Another caller (or replica) added this version first: use theirs, so no data is sealed
     // with a key that was never stored.

@@ -91,10 +91,19 @@ function writeKeyFile(file: string): MasterKey {
 
 /**
  * The master key(s) to open the keystore with: from the environment when `ENSOUL_MASTER_KEY`
- * is set, else from the data dir, making `master.key` there on first run.
+ * is set, else from the data dir, making `master.key` there on first run. Server mode takes
+ * only the environment: replicas sharing a database must share the key, and a key made by one
+ * replica's disk would lock the others out.
  */
-export function loadMasterKeys(dataDir: string, env: NodeJS.ProcessEnv = process.env): MasterKeys {
+export function loadMasterKeys(dataDir: string, env: NodeJS.ProcessEnv = process.env, mode: "embedded" | "server" = "embedded"): MasterKeys {
   const fromEnv = env[MASTER_KEY_ENV];
+  if (mode === "server" && !fromEnv) {
+    throw new EnsoulError(
+      "FAILED_PRECONDITION",
+      `server mode needs ${MASTER_KEY_ENV}: every replica must open the shared keystore with the same key (make one with: openssl rand -base64 32)`,
+      { field: MASTER_KEY_ENV },
+    );
+  }
   if (fromEnv !== undefined && fromEnv !== "") {
     const previous = env[PREVIOUS_MASTER_KEY_ENV];
     return {

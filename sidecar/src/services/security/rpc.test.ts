@@ -1,3 +1,5 @@
+import path from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSidecar, type RunningSidecar } from "../../app/index.js";
 import type { Authenticator } from "../../gateway/auth.js";
@@ -8,6 +10,7 @@ import { DEFAULT_LIMITS, loadConfig } from "../../lib/config.js";
 import { EnsoulError } from "../../lib/errors.js";
 import { createLogger } from "../../lib/logger.js";
 import { AccessPolicy } from "../auth/index.js";
+import { AUTH_DB_FILE } from "../auth/sqlite-store.js";
 import type { SecurityService } from "./index.js";
 import { RecordingAudit, rejection, startSecurity, tempDataDir } from "./security.testkit.js";
 
@@ -63,6 +66,18 @@ describe("security over the running sidecar", () => {
     const bad = await post("transit/decrypt", { key: "saves", ciphertext: "ensoul:v1:AAAA" });
     expect(bad.status).toBe(400);
     expect(bad.json["error"]).toMatchObject({ code: "INVALID_ARGUMENT", field: "transitDecrypt.ciphertext" });
+  });
+
+  it("appends each secret access to the auth service's hash-chained audit log", async () => {
+    await client.call("secretPut", { path: "studio/audited", entries: [{ key: "k", value: "audit-me-not" }] });
+    await client.call("secretGet", { path: "studio/audited" });
+    const db = new Database(path.join(data.dir, AUTH_DB_FILE), { readonly: true });
+    const rows = db.prepare<[], { kind: string; outcome: string; detail: string }>("SELECT kind, outcome, detail FROM audit ORDER BY seq").all();
+    db.close();
+    const secretRows = rows.filter((r) => r.kind.startsWith("secret.") && r.detail.includes("studio/audited"));
+    expect(secretRows.map((r) => `${r.kind} ${r.outcome}`)).toEqual(["secret.put ok", "secret.get ok"]);
+    expect(JSON.stringify(rows)).not.toContain("audit-me-not");
+    expect((await client.call("auditVerify", {})).auditReport).toMatchObject({ ok: true });
   });
 
   it("lists the security methods in ServerInfo", async () => {

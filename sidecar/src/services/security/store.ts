@@ -42,8 +42,12 @@ export interface SecurityStore {
   keyVersions(name: string): Promise<WrappedKeyRow[]>;
   /** Names of the keys that start with `prefix`, sorted. */
   keyNames(prefix: string): Promise<string[]>;
-  /** Adds a key version; resolves false when that version exists already (a concurrent rotation). */
-  addKeyVersion(row: WrappedKeyRow): Promise<boolean>;
+  /**
+   * Adds a key version wrapped with master key `masterKeyId`, only while the keystore is still
+   * wrapped with that key. "exists": that version was added first by someone else (a concurrent
+   * rotation); "master-changed": the master key was rotated meanwhile, nothing was added.
+   */
+  addKeyVersion(row: WrappedKeyRow, masterKeyId: string): Promise<"added" | "exists" | "master-changed">;
   /**
    * Re-wraps every data key in one transaction: replaces each row's wrapped bytes with
    * `rewrap(row)` and the master key id `fromId` with `toId`. Resolves false, changing nothing,
