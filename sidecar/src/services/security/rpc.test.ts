@@ -1,4 +1,3 @@
-import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSidecar, type RunningSidecar } from "../../app/index.js";
@@ -10,7 +9,7 @@ import { DEFAULT_LIMITS, loadConfig } from "../../lib/config.js";
 import { EnsoulError } from "../../lib/errors.js";
 import { createLogger } from "../../lib/logger.js";
 import { AccessPolicy } from "../auth/index.js";
-import { AUTH_DB_FILE } from "../auth/sqlite-store.js";
+import { sqliteFileFor } from "../data/index.js";
 import type { SecurityService } from "./index.js";
 import { RecordingAudit, rejection, startSecurity, tempDataDir } from "./security.testkit.js";
 
@@ -71,8 +70,8 @@ describe("security over the running sidecar", () => {
   it("appends each secret access to the auth service's hash-chained audit log", async () => {
     await client.call("secretPut", { path: "studio/audited", entries: [{ key: "k", value: "audit-me-not" }] });
     await client.call("secretGet", { path: "studio/audited" });
-    const db = new Database(path.join(data.dir, AUTH_DB_FILE), { readonly: true });
-    const rows = db.prepare<[], { kind: string; outcome: string; detail: string }>("SELECT kind, outcome, detail FROM audit ORDER BY seq").all();
+    const db = new Database(sqliteFileFor(data.dir), { readonly: true });
+    const rows = db.prepare<[], { kind: string; outcome: string; detail: string }>("SELECT kind, outcome, detail FROM auth_audit ORDER BY seq").all();
     db.close();
     const secretRows = rows.filter((r) => r.kind.startsWith("secret.") && r.detail.includes("studio/audited"));
     expect(secretRows.map((r) => `${r.kind} ${r.outcome}`)).toEqual(["secret.put ok", "secret.get ok"]);
