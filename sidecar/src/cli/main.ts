@@ -9,6 +9,7 @@ import { realpathSync } from "node:fs";
 import { toEnsoulError } from "../lib/errors.js";
 import { SERVER_VERSION } from "../lib/version.js";
 import { registerStoreCommands } from "../services/assets/cli.js";
+import { registerAuthCommands } from "../services/auth/cli.js";
 import { registerBodyCommand } from "../services/generate/body/cli.js";
 import { registerGenerateCommand } from "../services/generate/cli.js";
 import { registerPlanCommand } from "../services/planner/cli.js";
@@ -30,6 +31,7 @@ export function buildProgram(out: (line: string) => void = (l) => console.log(l)
   registerPlanCommand(program, out);
   registerBodyCommand(program);
   registerStoreCommands(program);
+  registerAuthCommands(program, out);
   return program;
 }
 

@@ -65,6 +65,7 @@ export class TokenAuthenticator implements Authenticator {
     const principal = await this.deps.accessTokens.verify(token);
     // A sidecar JWT lives only as long as the API token it came from.
     if (principal.tokenId !== undefined) {
+      if (this.deps.tokens.isRevoked(principal.tokenId)) throw refused(`the access token's token ${principal.tokenId} was revoked`);
       const parent = await this.deps.tokens.byId(principal.tokenId);
       const refusal = parent ? tokenRefusal(parent, now, this.deps.tokens.isRevoked(parent.id)) : `token ${principal.tokenId} no longer exists`;
       if (refusal) throw refused(`the access token's ${refusal}`);

@@ -32,6 +32,8 @@ export const CLOCK_SKEW_S = 30;
 export const DEFAULT_ACCESS_TTL_S = 15 * 60;
 export const MAX_ACCESS_TTL_S = 3600;
 const SIGNING_KEY_SETTING = "jwt.signing_key";
+/** Verified tokens remembered; past this the cache starts again. */
+const VERIFIED_CACHE_LIMIT = 10_000;
 /** Asymmetric algorithms only: a symmetric (HS*) token is never checked against a public key. */
 const OIDC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"];
 
@@ -82,6 +84,7 @@ function rolesFromClaim(value: unknown): Role[] {
 
 export class AccessTokens {
   private readonly oidcKeys: JWTVerifyGetKey | undefined;
+  private readonly verified = new Map<string, Principal>();
 
   private constructor(
     private readonly privateKey: CryptoKey,
@@ -136,8 +139,22 @@ export class AccessTokens {
     return { jwt, expiresAtMs: expS * 1000 };
   }
 
-  /** Verifies a JWT from this sidecar or the configured OIDC issuer and returns who it names. */
+  /**
+   * Verifies a JWT from this sidecar or the configured OIDC issuer and returns who it names.
+   * A token verified once is remembered until it expires, so a client that sends the same JWT
+   * with every HTTP request pays for the signature check once (revocation and expiry are still
+   * checked on every request by the authenticator).
+   */
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known && this.now() < known.expiresAtMs!) return known;
+    const principal = await this.verifyOnce(token);
+    if (this.verified.size >= VERIFIED_CACHE_LIMIT) this.verified.clear();
+    this.verified.set(token, principal);
+    return principal;
+  }
+
+  private async verifyOnce(token: string): Promise<Principal> {
     let issuer: unknown;
     try {
       issuer = decodeJwt(token).iss;
