@@ -12,13 +12,14 @@
  * Rounds alternate between the paths; the median round is printed. Options (env): BENCH_N
  * (requests per path per round, default 4000), BENCH_CLIENTS (concurrent requests, default 8).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { EnsoulClient } from "../src/lib/client.js";
+import { waitForLine } from "./child-output.js";
 
 const N = Number(process.env["BENCH_N"] ?? 4000);
 const CLIENTS = Number(process.env["BENCH_CLIENTS"] ?? 8);
@@ -32,17 +33,6 @@ interface Result {
   p99: number;
 }
 
-function waitForLine(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      text += chunk.toString();
-      const match = pattern.exec(text);
-      if (match) resolve(match);
-    });
-    child.on("exit", (code) => reject(new Error(`sidecar exited (${code}): ${text}`)));
-  });
-}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
 

@@ -7,7 +7,7 @@
  * Each side runs 5 alternating rounds of BENCH_N/5 round trips per client; the median round is
  * printed. Options (env): BENCH_N (round trips per client, default 20000).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { codecs, type Envelope } from "../src/generated/ensoul_v1.js";
 import { PROTOCOL_VERSION } from "../src/lib/version.js";
+import { waitForLine } from "./child-output.js";
 
 const N = Number(process.env["BENCH_N"] ?? 20_000);
 const CLIENTS = 8;
@@ -36,17 +37,6 @@ const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate:
 wss.on("connection", (ws) => ws.on("message", (data) => ws.send(data, { binary: true })));
 `;
 
-function waitForLine(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      text += chunk.toString();
-      const match = pattern.exec(text);
-      if (match) resolve(match);
-    });
-    child.on("exit", (code) => reject(new Error(`server exited (${code}): ${text}`)));
-  });
-}
 
 async function open(url: string): Promise<WebSocket> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
