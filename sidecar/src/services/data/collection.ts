@@ -155,9 +155,10 @@ export class SqlCollection<T> implements Collection<T> {
     if (!Number.isInteger(query.k) || query.k < 1 || query.k > 1000) throw new EnsoulError("INVALID_ARGUMENT", `k must be 1-1000, got ${query.k}`, { field: "k" });
     const target = checkEmbedding(this.checked, query.vector, "vector");
     const best = await cosineTopK(target, query.k, (after, pageSize) => {
-      const keyset = after ? ["(project > ? OR (project = ? AND id > ?))"] : [];
+      // Within one project the key is the id alone, which lets SQLite walk the primary key.
+      const keyset = !after ? [] : query.project !== undefined ? ["id > ?"] : ["(project, id) > (?, ?)"];
+      const keyParams = !after ? [] : query.project !== undefined ? [after.id] : [after.project, after.id];
       const where = whereClause(this.checked, query.project, query.where, ["embedding IS NOT NULL", ...keyset]);
-      const keyParams = after ? [after.project, after.project, after.id] : [];
       return this.db.query(`SELECT project, id, embedding FROM ${this.table} ${where.sql} ORDER BY project, id LIMIT ${pageSize}`, [...keyParams, ...where.params]);
     });
     const out: Neighbour<T>[] = [];

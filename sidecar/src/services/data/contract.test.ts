@@ -263,6 +263,9 @@ describe.each(ADAPTERS)("data store contract: $name", (adapter) => {
       expect(found[0]!.record.doc.kind).toBe("tree");
       expect(found[0]!.record.embedding).toHaveLength(8);
       expect(await vecs.nearest({ vector: query, k: 3, project: "nowhere" })).toEqual([]);
+      // Across every project the pages are keyed by (project, id): the same answer.
+      const anywhere = await vecs.nearest({ vector: query, k: 5, where: { kind: "tree" } });
+      expect(anywhere.map((f) => f.record.id)).toEqual(expected.map((e) => e.id));
     });
 
     it("round-trips an embedding and ranks an identical vector first with score 1", async () => {
