@@ -131,7 +131,13 @@ describe("Characters dock (GDScript)", () => {
     const character = generateProceduralCharacter({ prompt: "a nervous elven archivist", seed: 99, generator: "procedural" });
     const run = await godot.run({
       args: ["--headless"],
-      files: [...(await dockFiles()), { path: "fixtures/character.json", data: JSON.stringify(character) }],
+      // Without the windowed scene, which this run does not use. (This exact pack with it, 31
+      // entries and 338 KB, made the engine abort at boot with "null function"; one file more
+      // or less did not. Packs that crash the boot are not only the large ones.)
+      files: [
+        ...(await dockFiles()).filter((f) => !f.path.startsWith("test/dock/dock_scene.")),
+        { path: "fixtures/character.json", data: JSON.stringify(character) },
+      ],
       testPaths: ["res://test/dock"],
       timeoutMs: 60_000,
     });

@@ -12,7 +12,7 @@ var dock: EnsoulCharactersDock
 
 
 func before_each() -> void:
-	DirAccess.remove_absolute(EnsoulCharactersDock.HISTORY_PATH)
+	DirAccess.remove_absolute(EnsoulCharacterHistory.new().path)
 	dock = (load(DOCK_SCENE) as PackedScene).instantiate()
 	dock.sidecar_url = DEAD_URL
 	dock.connect_on_ready = false
@@ -68,7 +68,7 @@ func test_save_writes_the_tres_and_the_glb_and_leaves_no_temporary_files() -> vo
 	dock.body_glb = _box_glb()
 	var folder := "user://offline_save"
 	var path := dock.save_character(folder)
-	if not assert_eq(path, "%s/%s.tres" % [folder, EnsoulCharactersDock._file_stem(dock.character.name)]):
+	if not assert_eq(path, "%s/%s.tres" % [folder, EnsoulCharacterFiles.file_stem(dock.character.name)]):
 		return
 	assert_eq(Array(DirAccess.get_files_at(folder)).filter(func(f: String) -> bool: return f.contains(".tmp")), [], "no temporary files")
 	var loaded := ResourceLoader.load(path, "", ResourceLoader.CACHE_MODE_IGNORE) as EnsoulCharacter
@@ -96,9 +96,9 @@ func test_history_keeps_one_entry_per_character_and_survives_a_new_dock() -> voi
 	character.prompt = "a prompt"
 	character.seed = 7
 	character.generator = "procedural"
-	dock._remember(character)
-	dock._remember(character)
-	assert_eq(dock.history.size(), 1, "the same character twice is one entry")
+	assert_eq(dock.history.remember(character), OK)
+	assert_eq(dock.history.remember(character), OK)
+	assert_eq(dock.history.entries.size(), 1, "the same character twice is one entry")
 	var again := (load(DOCK_SCENE) as PackedScene).instantiate() as EnsoulCharactersDock
 	again.sidecar_url = DEAD_URL
 	again.connect_on_ready = false
@@ -133,9 +133,11 @@ func test_browse_opens_a_folder_dialog_that_fills_the_folder() -> void:
 func test_every_field_has_a_row_that_shows_its_value() -> void:
 	var character := _fixture_character()
 	for field in EnsoulCharacter.FIELDS:
-		var rows := EnsoulCharactersDock.describe_field(character, field)
+		var rows := EnsoulCharacterFields.describe_field(character, field)
 		assert_false(rows.is_empty() or rows[0] == "", "%s has a value row" % field)
-	assert_eq(EnsoulCharactersDock.describe_field(character, "skills").size(), character.skills.size() + 1, "one row per skill")
+	assert_eq(EnsoulCharacterFields.describe_field(character, "skills").size(), character.skills.size() + 1, "one row per skill")
+	assert_eq(EnsoulCharacterFiles.file_stem("Brinna  O'Hollow-Well!"), "brinna_o_hollow_well")
+	assert_eq(EnsoulCharacterFiles.file_stem("???"), "character")
 
 
 func test_body_preview_shows_a_glb_and_refuses_garbage() -> void:

@@ -33,9 +33,6 @@ const PING_INTERVAL_S := 5.0
 ## How often to retry connecting after starting a sidecar, and for how long.
 const LAUNCH_RETRY_S := 1.0
 const LAUNCH_WAIT_S := 60.0
-## Where the history is kept between sessions.
-const HISTORY_PATH := "user://ensoul/characters_history.json"
-const HISTORY_LIMIT := 50
 
 const COLOR_OK := Color(0.45, 0.85, 0.5)
 const COLOR_WAIT := Color(0.95, 0.8, 0.35)
@@ -61,8 +58,8 @@ var client: EnsoulClient
 var character: EnsoulCharacter = null
 ## The current character's body, or empty until it is built.
 var body_glb: PackedByteArray = PackedByteArray()
-## Every character generated (newest first): {"prompt", "seed", "generator", "json", "at"}.
-var history: Array[Dictionary] = []
+## Every character generated, newest first, kept between sessions.
+var history := EnsoulCharacterHistory.new()
 ## The last measured round trip to the sidecar in ms (-1 before the first).
 var latency_ms: float = -1.0
 
@@ -71,7 +68,6 @@ var _generation: EnsoulGeneration = null
 var _incoming: EnsoulCharacter = null  # the character the current generation fills
 var _previous: Dictionary = {}  # what the view showed before _incoming's first piece
 var _streamed_text: String = ""
-var _field_items: Dictionary = {}  # field name → TreeItem
 var _ping_left_s: float = PING_INTERVAL_S
 var _launch_wait_left_s: float = 0.0
 var _launch_retry_left_s: float = 0.0
@@ -87,7 +83,7 @@ var _launch_retry_left_s: float = 0.0
 @onready var _generate_button: Button = %GenerateButton
 @onready var _cancel_button: Button = %CancelButton
 @onready var _history_list: ItemList = %HistoryList
-@onready var _fields_tree: Tree = %FieldsTree
+@onready var _fields: EnsoulCharacterFields = %FieldsTree
 @onready var _stream_text: TextEdit = %StreamText
 @onready var _preview: EnsoulBodyPreview = %Preview
 @onready var _folder_edit: LineEdit = %FolderEdit
@@ -104,7 +100,7 @@ func _ready() -> void:
 	for entry in GENERATORS:
 		_generator_option.add_item(entry[1])
 	_folder_edit.text = "res://characters" if Engine.is_editor_hint() else "user://characters"
-	_setup_fields_tree()
+	_fields.clear_fields()
 	client = EnsoulClient.new()
 	client.name = "Client"
 	client.use_project_settings()
@@ -132,7 +128,8 @@ func _ready() -> void:
 	_browse_button.pressed.connect(_browse_folder)
 	_save_button.pressed.connect(func() -> void: save_character())
 	_history_list.item_selected.connect(_on_history_selected)
-	_load_history()
+	history.load_entries()
+	_show_history()
 	_set_status(false, "Sidecar: not connected", COLOR_WAIT)
 	if connect_on_ready:
 		connect_to_sidecar()
@@ -205,7 +202,8 @@ func generate() -> void:
 		_fail("Generation failed: %s (%s)" % [result.message, result.error_name()])
 		return
 	_show_message("Generated %s. Building the body…" % character.name, false)
-	_remember(character)
+	history.remember(character)
+	_show_history()
 	character_generated.emit(character)
 	await build_body()
 
@@ -252,97 +250,18 @@ func save_character(folder: String = "") -> String:
 	if character == null:
 		_fail("Nothing to save yet: generate a character first.")
 		return ""
-	var dir := (folder if folder != "" else _folder_edit.text).strip_edges().trim_suffix("/")
-	if dir == "":
-		_fail("Choose a folder to save into.")
+	var path := EnsoulCharacterFiles.save(character, body_glb, folder if folder != "" else _folder_edit.text)
+	if path == "":
+		_fail(EnsoulCharacterFiles.last_error())
 		return ""
-	var made := DirAccess.make_dir_recursive_absolute(dir)
-	if made != OK:
-		_fail("Cannot create %s: %s" % [dir, error_string(made)])
-		return ""
-	var base := dir.path_join(_file_stem(character.name))
-	if not body_glb.is_empty():
-		var glb_err := _write_atomically(base + ".glb", body_glb)
-		if glb_err != OK:
-			_fail("Cannot write %s.glb: %s" % [base, error_string(glb_err)])
-			return ""
-		character.body_path = base + ".glb"
-	var tmp := base + ".tmp.tres"
-	var err := ResourceSaver.save(character, tmp)
-	if err == OK:
-		err = DirAccess.rename_absolute(tmp, base + ".tres")
-	if err != OK:
-		DirAccess.remove_absolute(tmp)
-		_fail("Cannot save %s.tres: %s" % [base, error_string(err)])
-		return ""
-	character.take_over_path(base + ".tres")
-	_show_message("Saved %s.tres" % base, false)
-	saved.emit(base + ".tres")
-	return base + ".tres"
-
-
-## The text each field's row shows: the value column, then child rows for list entries.
-static func describe_field(source: EnsoulCharacter, field: String) -> PackedStringArray:
-	match field:
-		"schemaVersion": return [str(source.schema_version)]
-		"name": return [source.name]
-		"pronouns": return [source.pronouns]
-		"species": return [source.species]
-		"role": return [source.role]
-		"level": return [str(source.level)]
-		"age": return [str(source.age)]
-		"attributes":
-			var scores: Array[String] = []
-			for attribute in EnsoulCharacter.ATTRIBUTES:
-				scores.append("%s %d" % [attribute.substr(0, 3).to_upper(), source.get(attribute)])
-			return [" ".join(scores)]
-		"skills":
-			var rows := PackedStringArray([_count(source.skills.size(), "skill")])
-			for skill in source.skills:
-				rows.append("%s (rank %d): %s" % [skill.get("name"), skill.get("rank", 0), skill.get("description")])
-			return rows
-		"abilities":
-			var rows := PackedStringArray([_count(source.abilities.size(), "ability")])
-			for ability in source.abilities:
-				rows.append("%s: %s" % [ability.get("name"), ability.get("description")])
-			return rows
-		"personality":
-			return [", ".join(source.traits), "Ideals: " + "; ".join(source.ideals), "Bonds: " + "; ".join(source.bonds), "Flaws: " + "; ".join(source.flaws)]
-		"backstory":
-			var rows := PackedStringArray([source.backstory[0] if not source.backstory.is_empty() else ""])
-			rows.append_array(source.backstory.slice(1))
-			return rows
-		"goals":
-			var rows := PackedStringArray([_count(source.goals.size(), "goal")])
-			for goal in source.goals:
-				rows.append("[%d] %s" % [goal.get("priority", 0), goal.get("description")])
-			return rows
-		"dialogue":
-			var rows := PackedStringArray(["\"%s\"" % source.greeting, "Farewell: \"%s\"" % source.farewell])
-			for line in source.voice_lines:
-				rows.append("\"%s\"" % line)
-			return rows
-		"behaviour":
-			var rows := PackedStringArray([_count(source.routine.size(), "routine step") + ", " + _count(source.reactions.size(), "reaction")])
-			for step in source.routine:
-				rows.append("%s %s" % [step.get("time"), step.get("description")])
-			for reaction in source.reactions:
-				rows.append("on %s: %s" % [reaction.get("trigger"), reaction.get("description")])
-			return rows
-		"appearance":
-			return ["%.2f m, %s" % [source.height_m, source.build], "skin %s, hair %s, eyes %s" % [EnsoulCharacter._hex(source.skin_color), EnsoulCharacter._hex(source.hair_color), EnsoulCharacter._hex(source.eye_color)]]
-		"equipment":
-			var rows := PackedStringArray([_count(source.equipment.size(), "item")])
-			for item in source.equipment:
-				rows.append("%s (%s)" % [item.get("name"), item.get("slot")])
-			return rows
-	return []
+	_show_message("Saved %s" % path, false)
+	saved.emit(path)
+	return path
 
 
 ## The text the fields view shows for [param field] now ("" while it has not arrived).
 func shown_field(field: String) -> String:
-	var item: TreeItem = _field_items.get(field)
-	return item.get_text(1) if item != null else ""
+	return _fields.shown(field)
 
 
 ## The character JSON text streamed so far in this generation.
@@ -366,7 +285,7 @@ func _on_field_completed(field: String, value: Variant, generation: EnsoulGenera
 	if character != _incoming:
 		_show_incoming()
 	if character.apply_field(field, value):
-		_fill_field(field)
+		_fields.show_field(character, field)
 		field_filled.emit(field)
 
 
@@ -382,8 +301,7 @@ func _on_generation_done(_document: Dictionary, generation: EnsoulGeneration) ->
 	character = finished
 	_incoming = finished
 	_previous = {}
-	for field in EnsoulCharacter.FIELDS:
-		_fill_field(field)
+	_fields.show_character(character)
 
 
 ## Clears the view for the character that has started to stream in.
@@ -394,7 +312,7 @@ func _show_incoming() -> void:
 	_preview.clear()
 	_streamed_text = ""
 	_stream_text.text = ""
-	_setup_fields_tree()
+	_fields.clear_fields()
 	_save_button.disabled = true
 
 
@@ -408,47 +326,11 @@ func _restore_previous() -> void:
 	_streamed_text = _previous["text"]
 	_previous = {}
 	_stream_text.text = _streamed_text
-	_setup_fields_tree()
-	if character != null:
-		for field in EnsoulCharacter.FIELDS:
-			_fill_field(field)
+	_fields.show_character(character)
 	_preview.clear()
 	if not body_glb.is_empty():
 		_preview.show_glb(body_glb)
 	_save_button.disabled = character == null or body_glb.is_empty()
-
-
-func _setup_fields_tree() -> void:
-	_fields_tree.clear()
-	_field_items.clear()
-	_fields_tree.columns = 2
-	_fields_tree.hide_root = true
-	_fields_tree.set_column_expand(0, false)
-	_fields_tree.set_column_custom_minimum_width(0, 110)
-	var root := _fields_tree.create_item()
-	for field in EnsoulCharacter.FIELDS:
-		if field == "schemaVersion":
-			continue
-		var item := _fields_tree.create_item(root)
-		item.set_text(0, field.capitalize())
-		item.set_text(1, "…")
-		item.set_custom_color(0, COLOR_WAIT.darkened(0.2))
-		item.collapsed = true
-		_field_items[field] = item
-
-
-func _fill_field(field: String) -> void:
-	var item: TreeItem = _field_items.get(field)
-	if item == null:
-		return
-	var rows := describe_field(character, field)
-	for child in item.get_children():
-		child.free()
-	item.set_text(1, rows[0] if not rows.is_empty() else "")
-	item.set_tooltip_text(1, "\n".join(rows))
-	item.clear_custom_color(0)
-	for row in rows.slice(1):
-		_fields_tree.create_item(item).set_text(1, row)
 
 
 func _try_connect(offer_launch: bool) -> void:
@@ -518,22 +400,16 @@ func _browse_folder() -> void:
 
 func _on_history_selected(index: int) -> void:
 	cancel()
-	var entry := history[index]
-	var chosen := EnsoulCharacter.from_json(entry["json"])
+	var chosen := history.character_at(index)
 	if chosen == null:
 		_fail("History entry %d is damaged: %s" % [index, EnsoulCharacter.last_error()])
 		return
-	chosen.prompt = entry["prompt"]
-	chosen.seed = int(entry["seed"])
-	chosen.generator = entry["generator"]
 	character = chosen
 	_prompt_edit.text = chosen.prompt
 	_seed_spin.value = chosen.seed
-	_streamed_text = entry["json"]
+	_streamed_text = history.entries[index]["json"]
 	_stream_text.text = _streamed_text
-	_setup_fields_tree()
-	for field in EnsoulCharacter.FIELDS:
-		_fill_field(field)
+	_fields.show_character(chosen)
 	body_glb = PackedByteArray()
 	_preview.clear()
 	_save_button.disabled = true
@@ -541,37 +417,11 @@ func _on_history_selected(index: int) -> void:
 		await build_body()
 
 
-func _remember(generated: EnsoulCharacter) -> void:
-	var json := generated.to_json()
-	# The same request again gives the same character: keep one entry, moved to the top.
-	history.assign(history.filter(func(entry: Dictionary) -> bool: return entry["json"] != json))
-	history.push_front({
-		"prompt": generated.prompt, "seed": generated.seed, "generator": generated.generator,
-		"json": json, "at": Time.get_datetime_string_from_system(),
-	})
-	history.resize(mini(history.size(), HISTORY_LIMIT))
-	_show_history()
-	DirAccess.make_dir_recursive_absolute(HISTORY_PATH.get_base_dir())
-	_write_atomically(HISTORY_PATH, JSON.stringify(history, "\t").to_utf8_buffer())
-
-
-func _load_history() -> void:
-	var loaded: Variant = JSON.parse_string(FileAccess.get_file_as_string(HISTORY_PATH)) if FileAccess.file_exists(HISTORY_PATH) else null
-	history.clear()
-	if loaded is Array:
-		for entry: Variant in loaded:
-			if entry is Dictionary and entry.has_all(["prompt", "seed", "generator", "json"]):
-				history.append(entry)
-	_show_history()
-
-
 func _show_history() -> void:
 	_history_list.clear()
-	for entry in history:
-		var parsed: Variant = JSON.parse_string(entry["json"])
-		var title: String = parsed.get("name", "?") if parsed is Dictionary else "?"
-		var index := _history_list.add_item(title)
-		_history_list.set_item_tooltip(index, "%s\nseed %d · %s" % [entry["prompt"], int(entry["seed"]), entry["generator"]])
+	for i in history.entries.size():
+		var item := _history_list.add_item(history.title_of(i))
+		_history_list.set_item_tooltip(item, history.describe(i))
 
 
 func _set_status(connected: bool, text: String, color: Color) -> void:
@@ -616,29 +466,3 @@ func _is_edited_scene() -> bool:
 		return false
 	var edited: Variant = get_tree().get("edited_scene_root")
 	return edited is Node and (edited == self or (edited as Node).is_ancestor_of(self))
-
-
-## A file name from a character's name: lower case letters, digits and underscores.
-static func _file_stem(text: String) -> String:
-	var stem := RegEx.create_from_string("[^a-z0-9]+").sub(text.to_lower(), "_", true).strip_edges().trim_prefix("_").trim_suffix("_")
-	return stem if stem != "" else "character"
-
-
-static func _count(n: int, noun: String) -> String:
-	return "%d %s" % [n, noun if n == 1 else (noun.trim_suffix("y") + "ies" if noun.ends_with("y") else noun + "s")]
-
-
-## Writes [param bytes] to [param path] through a temporary file renamed into place.
-static func _write_atomically(path: String, bytes: PackedByteArray) -> Error:
-	var tmp := path + ".tmp"
-	var file := FileAccess.open(tmp, FileAccess.WRITE)
-	if file == null:
-		return FileAccess.get_open_error()
-	file.store_buffer(bytes)
-	var err := file.get_error()
-	file.close()
-	if err == OK:
-		err = DirAccess.rename_absolute(tmp, path)
-	if err != OK:
-		DirAccess.remove_absolute(tmp)
-	return err
