@@ -48,12 +48,20 @@ var _ready_count := 0
 var _started := false
 var _demo_seconds := 0.0
 var _bag: Dictionary = {}  # "kind@place" → items the player holds
+var _quitting := false
+var _followed: Villager = null  # the villager the camera follows (keys 1-3), or null
+var _overview: Transform3D  # the camera over the whole village, as the scene places it
+var _overview_size := 0.0
 
 
 func _ready() -> void:
 	_world = $World
 	_hud = $Hud
 	_camera = $Camera
+	_overview = _camera.transform
+	_overview_size = _camera.size
+	# The camera follows a villager after it has moved this frame.
+	process_priority = 1
 	_demo_seconds = float(_user_arg("demo-seconds", "0"))
 	Engine.time_scale = clampf(float(_user_arg("time-scale", "1")), 0.1, 16.0)
 	# Software WebGL may draw only a few frames a second; let a frame cover up to 0.5 s of real
@@ -73,6 +81,7 @@ func _ready() -> void:
 func _process(delta: float) -> void:
 	if _started and not paused:
 		game_seconds += delta
+	_aim_camera()
 	var state := "connected" if client and client.state == EnsoulClient.State.OPEN else "not connected"
 	_hud.set_status("Game time %5.1f s  ×%s%s\nsidecar: %s   %d fps" % [game_seconds, Engine.time_scale, "  PAUSED" if paused else "", state, Engine.get_frames_per_second()])
 	if _demo_seconds > 0.0 and game_seconds >= _demo_seconds:
@@ -89,9 +98,26 @@ func _unhandled_input(event: InputEvent) -> void:
 				Engine.time_scale = minf(Engine.time_scale * 2.0, 16.0)
 			KEY_MINUS, KEY_KP_SUBTRACT:
 				Engine.time_scale = maxf(Engine.time_scale / 2.0, 0.25)
+			KEY_1, KEY_2, KEY_3:
+				var index: int = event.keycode - KEY_1
+				_followed = villagers[index] if index < villagers.size() else null
+			KEY_0, KEY_ESCAPE:
+				_followed = null
 	elif event is InputEventMouseButton and event.pressed:
 		if event.button_index == MOUSE_BUTTON_LEFT or event.button_index == MOUSE_BUTTON_RIGHT:
 			_click(event.position, event.button_index == MOUSE_BUTTON_RIGHT)
+
+
+## The camera looks at the whole village, or close at the followed villager.
+func _aim_camera() -> void:
+	if _followed == null:
+		_camera.transform = _overview
+		_camera.size = _overview_size
+		return
+	# The overview's direction, centred on the villager's chest, 7 m of view high.
+	var centre := _overview.origin + _overview.basis.z * -40.0
+	_camera.transform = _overview.translated(_followed.position + Vector3(0, 1.5, 0) - centre)
+	_camera.size = 7.0
 
 
 func _set_paused(on: bool) -> void:
@@ -141,6 +167,7 @@ func _spawn_villager(spec: Dictionary, index: int) -> void:
 	villager.logged.connect(func(who: Villager, text: String) -> void: _log("%s: %s" % [who.display_name(), text]))
 	villager.planned.connect(_on_planned)
 	villager.day_over.connect(_on_day_over)
+	villagers.append(villager)
 
 	var generation := client.generate(spec["prompt"], spec["seed"], "procedural", {"role": spec["role"]})
 	var generated := await generation.wait()
@@ -163,7 +190,6 @@ func _spawn_villager(spec: Dictionary, index: int) -> void:
 	villager.planner_facts(agent.state)
 	agent.goal = [["day", spec["id"]]]
 	agent.error_received.connect(func(error: EnsoulResult) -> void: _error("%s's planner: %s" % [villager.villager_id, error.message]))
-	villagers.append(villager)
 	villager.plan_with(agent)
 
 
@@ -271,6 +297,8 @@ func _finish_test() -> void:
 	}
 	print("DEMO-SUMMARY " + JSON.stringify(summary))
 	if _has_user_arg("demo-seconds"):
+		# Reports still in flight fail as the connection closes: not worth an error now.
+		_quitting = true
 		get_tree().quit(0 if errors.is_empty() else 1)
 
 
@@ -280,6 +308,8 @@ func _log(text: String) -> void:
 
 
 func _error(text: String) -> void:
+	if _quitting:
+		return
 	errors.append(text)
 	printerr("DEMO-ERROR " + text)
 	_hud.add_line("ERROR: " + text)

@@ -12,12 +12,12 @@ var _lines: Array[String] = []
 
 
 func _ready() -> void:
-	var help := _panel(Vector2(8, 8), Vector2(300, 80))
+	var help := _panel(Vector2(8, 8), Vector2(340, 80))
 	help.add_child(_text(
 		"ENSOUL VILLAGE — three villagers plan their day\n" +
 		"Click a road: put up / take down a barrier\n" +
 		"Click an item: take it (right click: put it back)\n" +
-		"Space: pause   + / −: game speed", 11))
+		"Space: pause   + / −: game speed   1-3: follow a villager, 0: all", 11))
 	var status_panel := _panel(Vector2(-238, 8), Vector2(230, 44), true)
 	_status = _text("connecting…", 11)
 	status_panel.add_child(_status)
