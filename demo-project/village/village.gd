@@ -161,7 +161,7 @@ func _connect_sidecar() -> void:
 ## Generates the villager's character and body, then lets an EnsoulAgent plan its day.
 func _spawn_villager(spec: Dictionary, index: int) -> void:
 	var villager := Villager.new()
-	villager.setup(_world, spec["id"], spec["home"], spec["work"], Vector3(-0.9 + 0.9 * index, 0, 0.9), 3.8 + 1.1 * index)
+	villager.setup(_world, spec["id"], spec["home"], spec["work"], Vector3(-0.9 + 0.9 * index, 0, 0.9), 3.8 + 1.8 * index)
 	villager.paused = true  # until every villager has a plan
 	add_child(villager)
 	villager.logged.connect(func(who: Villager, text: String) -> void: _log("%s: %s" % [who.display_name(), text]))

@@ -193,7 +193,7 @@ func _build_road(road: String) -> void:
 	barrier.name = "Barrier_" + road.replace(",", "_")
 	add_child(barrier)
 	barrier.position = barrier_position(road)
-	barrier.rotation.y = strip.rotation.y + PI / 2.0
+	barrier.rotation.y = strip.rotation.y  # the planks (along local X) lie across the road
 	for i in 3:
 		var plank := BoxMesh.new()
 		plank.size = Vector3(2.4, 0.25, 0.15)
