@@ -1,7 +1,7 @@
 /**
  * The GDScript EnsoulClient in the real Godot 4.6 engine against a real sidecar: Hello, Ping →
- * Pong, requests matched by id, errors as values, a streamed generation, planning, agent
- * sessions, and a reconnect after the sidecar restarts.
+ * Pong, requests matched by id, errors as values, a streamed generation, bodies, assets,
+ * planning, agent sessions, and a reconnect after the sidecar restarts.
  */
 import { describe, expect, it } from "vitest";
 import { generateProceduralCharacter } from "../../../sidecar/src/services/generate/index.js";
@@ -11,7 +11,7 @@ import { clientPackFiles, useSidecarAndEngine } from "./sidecar_fixture.js";
 const fixture = useSidecarAndEngine();
 
 describe("EnsoulClient (GDScript) against the real sidecar", () => {
-  it("says Hello, plans, streams a generation, runs agent sessions, reports errors as values and reconnects", async () => {
+  it("says Hello, plans, streams a generation, builds bodies, moves assets, runs agent sessions, reports errors as values and reconnects", async () => {
     const expected = generateProceduralCharacter({ prompt: "a grumpy dwarf blacksmith", seed: 7, generator: "procedural", level: 4, name: "Borin" });
     const sidecar = fixture.sidecar();
     const run = await fixture.godot().run({
@@ -27,7 +27,8 @@ describe("EnsoulClient (GDScript) against the real sidecar", () => {
     const names = run.tests.filter((t) => t.passed).map((t) => t.name);
     expect(names).toContain("test_a_generation_streams_deltas_and_fields_before_done");
     expect(names).toContain("test_the_client_reconnects_after_the_sidecar_restarts");
+    expect(names).toContain("test_an_uploaded_asset_downloads_byte_for_byte");
     expect(run.tests.every((t) => t.passed)).toBe(true);
-    expect(run.tests.length).toBeGreaterThanOrEqual(16);
+    expect(run.tests.length).toBeGreaterThanOrEqual(22);
   });
 });

@@ -21,7 +21,7 @@ extends EnsoulConnection
 ## [/codeblock]
 ## A call that answers once returns an [EnsoulResult] to await: the reply, or the protocol's
 ## error code and message. A stream returns its own request object at once
-## ([EnsoulGeneration], [EnsoulAgentSession]) with its own signals.
+## ([EnsoulGeneration], [EnsoulAgentSession], [EnsoulDownload]) with its own signals.
 ##
 ## A planner [param domain] argument is a registered domain id ([String]), a domain document
 ## ([Dictionary], or a [String] of JSON starting with [code]{[/code]), or an [EnsoulDomain].
@@ -92,6 +92,69 @@ func build_body(document: Dictionary, include_bytes: bool = false, source: Strin
 	message.include_bytes = include_bytes
 	message.project = project
 	return await call_method(&"body_build", message, timeout_s)
+
+
+## Downloads an asset (e.g. a body's .glb too big to come with [method build_body]) from
+## [param from_byte] on; returns at once. [code]await download.wait()[/code], then read
+## [member EnsoulDownload.bytes]. Times out when its frames stop for
+## [member EnsoulConnection.request_timeout_s].
+func download_asset(asset_id: String, from_byte: int = 0) -> EnsoulDownload:
+	var message := EnsoulV1.AssetGet.new()
+	message.asset_id = asset_id
+	message.offset = from_byte
+	var download := EnsoulDownload.new()
+	download.asset_id = asset_id
+	download.offset = from_byte
+	return send(download, message, request_timeout_s) as EnsoulDownload
+
+
+## Uploads [param data] as an asset in pieces the sidecar accepts, each awaited, and checks it
+## by its SHA-256 at the end. The result's envelope carries the stored AssetInfo.
+func upload_asset(data: PackedByteArray, name: String, content_type: String = "application/octet-stream", project: String = "") -> EnsoulResult:
+	var begin := EnsoulV1.AssetPutBegin.new()
+	begin.name = name
+	begin.content_type = content_type
+	begin.size_bytes = data.size()
+	begin.project = project
+	var started := await call_method(&"asset_put_begin", begin)
+	if not started.ok:
+		return started
+	var upload := started.envelope.asset_upload
+	var piece_bytes := maxi(1, mini(upload.max_chunk_bytes, MAX_FRAME_BYTES - 1024))
+	var at := 0
+	while at < data.size():
+		var chunk := EnsoulV1.AssetPutChunk.new()
+		chunk.upload_id = upload.upload_id
+		chunk.offset = at
+		chunk.data = data.slice(at, at + piece_bytes)
+		var acked := await call_method(&"asset_put_chunk", chunk)
+		if not acked.ok:
+			return acked
+		at += chunk.data.size()
+	var hashing := HashingContext.new()
+	hashing.start(HashingContext.HASH_SHA256)
+	hashing.update(data)
+	var commit := EnsoulV1.AssetPutCommit.new()
+	commit.upload_id = upload.upload_id
+	commit.sha256 = hashing.finish().hex_encode()
+	return await call_method(&"asset_put_commit", commit)
+
+
+## An asset's metadata. The result's envelope carries the AssetInfo.
+func stat_asset(asset_id: String) -> EnsoulResult:
+	var message := EnsoulV1.AssetStat.new()
+	message.asset_id = asset_id
+	return await call_method(&"asset_stat", message)
+
+
+## The assets of [param project] ("": all you may see) whose names start with
+## [param name_prefix]. The result's envelope carries the AssetListReply.
+func list_assets(project: String = "", name_prefix: String = "", limit: int = 0) -> EnsoulResult:
+	var message := EnsoulV1.AssetList.new()
+	message.project = project
+	message.name_prefix = name_prefix
+	message.limit = limit
+	return await call_method(&"asset_list", message)
 
 
 ## Registers (or replaces) a planner domain document under [param domain_id]. The result's

@@ -57,7 +57,7 @@ func _receive_frame(envelope: EnsoulV1.Envelope) -> void:
 				character = parsed
 				done.emit(character)
 			else:
-				_fail_stream("the sidecar's character is not a JSON object")
+				_end(EnsoulResult.failure(EnsoulV1.ErrorCode.INTERNAL, "the sidecar's character is not a JSON object"))
 	frame_received.emit(envelope)
 
 
@@ -70,11 +70,3 @@ func _finish(outcome: EnsoulResult) -> void:
 		failed.emit(outcome)
 	super._finish(outcome)
 
-
-func _fail_stream(text_: String) -> void:
-	var client_node: Node = client()
-	var outcome := EnsoulResult.failure(EnsoulV1.ErrorCode.INTERNAL, text_)
-	if client_node:
-		client_node._finish(self, outcome)
-	else:
-		_finish(outcome)

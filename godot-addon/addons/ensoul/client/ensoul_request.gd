@@ -44,11 +44,7 @@ func wait() -> EnsoulResult:
 ## Stops waiting for this request; it finishes with CANCELLED. Frames the sidecar still sends
 ## for it are dropped.
 func cancel() -> void:
-	var client: Variant = _client.get_ref() if _client else null
-	if client:
-		client._finish(self, EnsoulResult.failure(EnsoulV1.ErrorCode.CANCELLED, "cancelled by the caller"))
-	else:
-		_finish(EnsoulResult.failure(EnsoulV1.ErrorCode.CANCELLED, "cancelled by the caller"))
+	_end(EnsoulResult.failure(EnsoulV1.ErrorCode.CANCELLED, "cancelled by the caller"))
 
 
 ## The client this request was sent through, or null once it is gone.
@@ -65,6 +61,16 @@ func _receive_frame(envelope: EnsoulV1.Envelope) -> void:
 func _touch() -> void:
 	if timeout_s > 0.0:
 		deadline_ms = Time.get_ticks_msec() + int(timeout_s * 1000.0)
+
+
+## Ends the request with [param outcome] through its client (which then forgets it and drops
+## its later frames), or alone when the client is gone.
+func _end(outcome: EnsoulResult) -> void:
+	var connection: Node = client()
+	if connection:
+		connection._finish(self, outcome)
+	else:
+		_finish(outcome)
 
 
 func _finish(outcome: EnsoulResult) -> void:
