@@ -14,7 +14,7 @@ import { plannerMethods } from "../services/planner/rpc.js";
 import { openDataStore, type DataStore } from "../services/data/index.js";
 import { openQueueService } from "../services/queue/index.js";
 import { queueMethods } from "../services/queue/rpc.js";
-import { createSecurityService, gatewayTls, MASTER_KEY_ENV, PREVIOUS_MASTER_KEY_ENV } from "../services/security/index.js";
+import { beginMasterKeyRotation, createSecurityService, gatewayTls, MASTER_KEY_ENV, PREVIOUS_MASTER_KEY_ENV } from "../services/security/index.js";
 import { createSystemService } from "../services/system/index.js";
 import { createGenerateService } from "../services/generate/rpc.js";
 
@@ -134,4 +134,34 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
       await closeServices();
     },
   };
+}
+
+/**
+ * `ensoul keystore rotate-master`: gives the embedded keystore a new master key. Writes
+ * master.key.next, then opens the keystore, which re-wraps every data key to it in one
+ * transaction, puts it in place of master.key and records the rotation in the audit log.
+ * Data sealed by the data keys is not touched. Resolves with the new key's id.
+ */
+export async function rotateMasterKey(config: SidecarConfig, log: Logger): Promise<string> {
+  if (config.mode === "server" || config.masterKey) {
+    throw new EnsoulError(
+      "FAILED_PRECONDITION",
+      `the master key comes from ${MASTER_KEY_ENV}: set the new key there and the old one in ${PREVIOUS_MASTER_KEY_ENV}, then start the sidecar`,
+      { field: MASTER_KEY_ENV },
+    );
+  }
+  const next = beginMasterKeyRotation(config.dataDir, {});
+  const data = await openDataStore({ mode: "embedded", dataDir: config.dataDir });
+  try {
+    const auth = await createAuthService({ dataDir: config.dataDir, data, log });
+    try {
+      const security = await createSecurityService({ dataDir: config.dataDir, data, audit: auth.audit, env: {} });
+      await security.close();
+    } finally {
+      await auth.close();
+    }
+  } finally {
+    await data.close();
+  }
+  return next.id;
 }

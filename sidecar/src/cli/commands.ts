@@ -1,6 +1,6 @@
 /** The core commands: serve, info, ping. Services add theirs through register* functions. */
 import type { Command } from "commander";
-import { startSidecar } from "../app/index.js";
+import { rotateMasterKey, startSidecar } from "../app/index.js";
 import { codecs } from "../generated/ensoul_v1.js";
 import { loadConfig } from "../lib/config.js";
 import { EnsoulError } from "../lib/errors.js";
@@ -112,5 +112,19 @@ export function registerPingCommand(program: Command, out: (line: string) => voi
       const sorted = [...times].sort((a, b) => a - b);
       const avg = times.reduce((a, b) => a + b, 0) / times.length;
       out(`${count} pings: min/avg/max = ${sorted[0]!.toFixed(3)}/${avg.toFixed(3)}/${sorted[sorted.length - 1]!.toFixed(3)} ms`);
+    });
+}
+
+export function registerKeystoreCommand(program: Command, out: (line: string) => void): void {
+  const keystore = program.command("keystore").description("the security service's keystore (embedded mode)");
+  keystore
+    .command("rotate-master")
+    .description("give the keystore a new master key: re-wraps every data key, re-encrypts no data")
+    .option("--data <dir>", "data directory", ".ensoul")
+    .action(async (flags: { data: string }) => {
+      const config = loadConfig({ dataDir: flags.data });
+      const id = await rotateMasterKey(config, createLogger("warn"));
+      out(`master key rotated: the keystore in ${config.dataDir} is now wrapped with master key ${id}`);
+      out("restart a sidecar already running on this data dir: until then it can use its keys but not make new ones");
     });
 }

@@ -13,7 +13,7 @@ import { registerAuthCommands } from "../services/auth/cli.js";
 import { registerBodyCommand } from "../services/generate/body/cli.js";
 import { registerGenerateCommand } from "../services/generate/cli.js";
 import { registerPlanCommand } from "../services/planner/cli.js";
-import { registerInfoCommand, registerPingCommand, registerServeCommand } from "./commands.js";
+import { registerInfoCommand, registerKeystoreCommand, registerPingCommand, registerServeCommand } from "./commands.js";
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
 
 export function buildProgram(out: (line: string) => void = (l) => console.log(l)): Command {
@@ -27,6 +27,7 @@ export function buildProgram(out: (line: string) => void = (l) => console.log(l)
   registerServeCommand(program, out);
   registerInfoCommand(program, out);
   registerPingCommand(program, out);
+  registerKeystoreCommand(program, out);
   registerGenerateCommand(program, out);
   registerPlanCommand(program, out);
   registerBodyCommand(program);

@@ -19,7 +19,7 @@ export type { Keystore } from "./keystore.js";
 export type { Lease, Secret, SecretData, SecretsEngine, SecretVersion } from "./secrets.js";
 export type { TransitCiphertext, TransitEngine, TransitKeyState } from "./transit.js";
 export type { TlsMaterial } from "./tls.js";
-export { MASTER_KEY_ENV, PREVIOUS_MASTER_KEY_ENV } from "./master-key.js";
+export { beginMasterKeyRotation, MASTER_KEY_ENV, PREVIOUS_MASTER_KEY_ENV } from "./master-key.js";
 
 /** The subject the sidecar records for its own use of secrets (e.g. the TLS CA's key). */
 export const SIDECAR_SUBJECT = "sidecar";
@@ -62,6 +62,10 @@ export async function createSecurityService(options: SecurityServiceOptions): Pr
   const keys = loadMasterKeys(options.dataDir, options.env ?? process.env, options.mode);
   const store = await openDataSecurityStore(options.data);
   const keystore = await Keystore.open(store, keys);
+  if (keystore.rewrappedFrom !== undefined) {
+    const detail = { from: keystore.rewrappedFrom, to: keystore.masterKeyId };
+    await options.audit.record({ kind: "keystore.rotate-master", subject: SIDECAR_SUBJECT, outcome: "ok", detail });
+  }
   const secrets = createLocalSecrets(store, keystore, options.now);
   const transit = createLocalTransit(keystore);
   const engines: SecurityEngines = {

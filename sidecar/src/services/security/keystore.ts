@@ -49,6 +49,8 @@ export class Keystore {
   private constructor(
     private readonly store: SecurityStore,
     private readonly master: MasterKey,
+    /** The id of the master key this open re-wrapped the keystore from, if it did. */
+    readonly rewrappedFrom: string | undefined,
   ) {}
 
   /**
@@ -63,12 +65,15 @@ export class Keystore {
         const label = wrapLabel(row.name, row.version);
         return seal(current.bytes, unwrapRow(previous, row), label);
       };
-      if (await store.rewrapAll(previous.id, current.id, rewrap)) stored = current.id;
-      else stored = (await store.masterKeyId()) ?? stored;
+      if (await store.rewrapAll(previous.id, current.id, rewrap)) {
+        keys.settle();
+        return new Keystore(store, current, previous.id);
+      }
+      stored = (await store.masterKeyId()) ?? stored;
     }
     if (stored !== current.id) throw keystoreLocked(stored, current);
     keys.settle();
-    return new Keystore(store, current);
+    return new Keystore(store, current, undefined);
   }
 
   get masterKeyId(): string {
