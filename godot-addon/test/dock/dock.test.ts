@@ -142,7 +142,7 @@ describe("Characters dock (GDScript)", () => {
       timeoutMs: 60_000,
     });
     assertRunPassed(run);
-    expect(run.summary?.passed).toBe(9);
+    expect(run.summary?.passed).toBe(10);
   }, 90_000);
 
   it("in a window: generates from typed input, streams, fills the fields, previews the body and saves", async () => {

@@ -154,6 +154,18 @@ func test_body_preview_shows_a_glb_and_refuses_garbage() -> void:
 	assert_almost_eq(preview.get_yaw(), wrapf(yaw + 0.5, -PI, PI), 0.0001, "orbit turns the camera")
 
 
+func test_the_sidecar_command_setting_may_be_a_list_or_a_line() -> void:
+	var fallback := PackedStringArray(["npx", "ensoul", "serve"])
+	assert_eq(EnsoulCharactersDock.command_setting(fallback), fallback, "unset")
+	ProjectSettings.set_setting(EnsoulCharactersDock.SETTING_COMMAND, "node  sidecar/dist/cli/main.js serve")
+	assert_eq(EnsoulCharactersDock.command_setting(fallback), PackedStringArray(["node", "sidecar/dist/cli/main.js", "serve"]))
+	ProjectSettings.set_setting(EnsoulCharactersDock.SETTING_COMMAND, ["npm", "start"])
+	assert_eq(EnsoulCharactersDock.command_setting(fallback), PackedStringArray(["npm", "start"]))
+	ProjectSettings.set_setting(EnsoulCharactersDock.SETTING_COMMAND, "")
+	assert_eq(EnsoulCharactersDock.command_setting(fallback), fallback, "empty")
+	ProjectSettings.set_setting(EnsoulCharactersDock.SETTING_COMMAND, null)
+
+
 func test_launcher_reads_the_admin_token_a_new_sidecar_prints() -> void:
 	var launcher := EnsoulSidecarLauncher.new()
 	add_child(launcher)

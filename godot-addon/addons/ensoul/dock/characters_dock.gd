@@ -113,8 +113,7 @@ func _ready() -> void:
 	add_child(client)
 	_launcher = EnsoulSidecarLauncher.new()
 	_launcher.name = "Launcher"
-	var command: PackedStringArray = sidecar_command if not sidecar_command.is_empty() else ProjectSettings.get_setting(SETTING_COMMAND, _launcher.command)
-	_launcher.command = command
+	_launcher.command = sidecar_command if not sidecar_command.is_empty() else command_setting(_launcher.command)
 	_launcher.working_directory = sidecar_command_dir if sidecar_command_dir != "" else str(ProjectSettings.get_setting(SETTING_COMMAND_DIR, ""))
 	_launcher.log_received.connect(_on_launcher_log)
 	_launcher.token_found.connect(func(token: String) -> void: client.token = token)
@@ -458,6 +457,19 @@ func _show_message(text: String, is_error: bool) -> void:
 func _fail(message: String) -> void:
 	_show_message(message, true)
 	failed.emit(message)
+
+
+## The project's sidecar command ([constant SETTING_COMMAND]): an array of strings, or one
+## string split at spaces; [param fallback] when it is unset or empty.
+static func command_setting(fallback: PackedStringArray) -> PackedStringArray:
+	var value: Variant = ProjectSettings.get_setting(SETTING_COMMAND, fallback)
+	var command := PackedStringArray()
+	if value is String:
+		command = (value as String).split(" ", false)
+	elif value is Array or value is PackedStringArray:
+		for part: Variant in value:
+			command.append(str(part))
+	return command if not command.is_empty() else fallback
 
 
 ## True when this scene is open in the editor as the scene being edited (not running as a dock).
