@@ -11,6 +11,7 @@ import { createAuthService, type AdminToken } from "../services/auth/index.js";
 import { assetMethods, createAssetService } from "../services/assets/index.js";
 import { bodyMethods } from "../services/generate/body/rpc.js";
 import { plannerMethods } from "../services/planner/rpc.js";
+import { characterMethods, createCharacterService } from "../services/characters/index.js";
 import { openDataStore, type DataStore } from "../services/data/index.js";
 import { openQueueService } from "../services/queue/index.js";
 import { queueMethods } from "../services/queue/rpc.js";
@@ -96,6 +97,7 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
     assetMethods(assets),
     bodyMethods(assets),
     await plannerMethods(data, config.dataDir, log, closers),
+    characterMethods(await createCharacterService(data)),
     generate.methods,
     security.methods,
     queueMethods(queue),

@@ -1881,6 +1881,675 @@ class AuditReport extends RefCounted:
 		return d
 
 
+## A character kept in the data service: the generated character document and its record.
+class CharacterRecord extends RefCounted:
+	var character_id: String = ""
+	var project: String = ""
+	## The character as JSON (shared-schema/json/character.schema.json).
+	var character_json: String = ""
+	## 1 when first stored, +1 on each replace.
+	var version: int = 0
+	var updated_at_ms: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> CharacterRecord:
+		var r := _Reader.new(bytes)
+		var m := CharacterRecord.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not character_id.is_empty():
+			w.tag(1, 2)
+			w.text(character_id)
+		if not project.is_empty():
+			w.tag(2, 2)
+			w.text(project)
+		if not character_json.is_empty():
+			w.tag(3, 2)
+			w.text(character_json)
+		if version != 0:
+			w.tag(4, 0)
+			w.varint(version)
+		if updated_at_ms != 0:
+			w.tag(5, 0)
+			w.varint(updated_at_ms)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					character_id = r.text()
+				2:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					project = r.text()
+				3:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					character_json = r.text()
+				4:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					version = r.varint()
+				5:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					updated_at_ms = r.varint()
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its CharacterRecord message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not character_id.is_empty():
+			d["characterId"] = character_id
+		if not project.is_empty():
+			d["project"] = project
+		if not character_json.is_empty():
+			d["characterJson"] = character_json
+		if version != 0:
+			d["version"] = String.num_uint64(version)
+		if updated_at_ms != 0:
+			d["updatedAtMs"] = str(updated_at_ms)
+		return d
+
+
+## Stores a character (e.g. a GenerateDone's) under an id of the caller's choosing.
+class CharacterPut extends RefCounted:
+	var character_id: String = ""
+	## Empty: the caller's project (a project-scoped token may only write its own).
+	var project: String = ""
+	var character_json: String = ""
+	## Replace only if the stored record is at this version (0: only if there is none yet);
+	## unset: store whatever is there.
+	## True when if_version is present (a proto3 optional field).
+	var has_if_version: bool = false
+	var if_version: int = 0:
+		set(value):
+			if_version = value
+			has_if_version = true
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> CharacterPut:
+		var r := _Reader.new(bytes)
+		var m := CharacterPut.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not character_id.is_empty():
+			w.tag(1, 2)
+			w.text(character_id)
+		if not project.is_empty():
+			w.tag(2, 2)
+			w.text(project)
+		if not character_json.is_empty():
+			w.tag(3, 2)
+			w.text(character_json)
+		if has_if_version:
+			w.tag(4, 0)
+			w.varint(if_version)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					character_id = r.text()
+				2:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					project = r.text()
+				3:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					character_json = r.text()
+				4:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					if_version = r.varint()
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its CharacterPut message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not character_id.is_empty():
+			d["characterId"] = character_id
+		if not project.is_empty():
+			d["project"] = project
+		if not character_json.is_empty():
+			d["characterJson"] = character_json
+		if has_if_version:
+			d["ifVersion"] = String.num_uint64(if_version)
+		return d
+
+
+class CharacterGet extends RefCounted:
+	var character_id: String = ""
+	var project: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> CharacterGet:
+		var r := _Reader.new(bytes)
+		var m := CharacterGet.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not character_id.is_empty():
+			w.tag(1, 2)
+			w.text(character_id)
+		if not project.is_empty():
+			w.tag(2, 2)
+			w.text(project)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					character_id = r.text()
+				2:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					project = r.text()
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its CharacterGet message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not character_id.is_empty():
+			d["characterId"] = character_id
+		if not project.is_empty():
+			d["project"] = project
+		return d
+
+
+## Characters newest first, optionally of one role and with names starting with a prefix.
+class CharacterList extends RefCounted:
+	var project: String = ""
+	var role: String = ""
+	var name_prefix: String = ""
+	## 0: the server's default (100); at most 1000.
+	var limit: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> CharacterList:
+		var r := _Reader.new(bytes)
+		var m := CharacterList.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not project.is_empty():
+			w.tag(1, 2)
+			w.text(project)
+		if not role.is_empty():
+			w.tag(2, 2)
+			w.text(role)
+		if not name_prefix.is_empty():
+			w.tag(3, 2)
+			w.text(name_prefix)
+		if limit != 0:
+			w.tag(4, 0)
+			w.varint(limit & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					project = r.text()
+				2:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					role = r.text()
+				3:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					name_prefix = r.text()
+				4:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					limit = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its CharacterList message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not project.is_empty():
+			d["project"] = project
+		if not role.is_empty():
+			d["role"] = role
+		if not name_prefix.is_empty():
+			d["namePrefix"] = name_prefix
+		if limit != 0:
+			d["limit"] = limit
+		return d
+
+
+class CharacterListReply extends RefCounted:
+	var characters: Array[CharacterRecord] = []
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> CharacterListReply:
+		var r := _Reader.new(bytes)
+		var m := CharacterListReply.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		for item in characters:
+			w.tag(1, 2)
+			w.message(item if item != null else CharacterRecord.new())
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := CharacterRecord.new()
+					r.message(_sub)
+					characters.append(_sub)
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its CharacterListReply message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not characters.is_empty():
+			var items := []
+			for item in characters:
+				items.append(item.to_dict())
+			d["characters"] = items
+		return d
+
+
+## The characters most like a text (or like a stored character), by the cosine similarity of
+## their embeddings.
+class CharacterSearch extends RefCounted:
+	var project: String = ""
+	## Free text: "a grumpy dwarven smith who hates the sea".
+	var text: String = ""
+	## Or the id of a stored character to find others like (used when text is empty).
+	var like_character_id: String = ""
+	## 0: 10; at most 100.
+	var k: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> CharacterSearch:
+		var r := _Reader.new(bytes)
+		var m := CharacterSearch.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not project.is_empty():
+			w.tag(1, 2)
+			w.text(project)
+		if not text.is_empty():
+			w.tag(2, 2)
+			w.text(text)
+		if not like_character_id.is_empty():
+			w.tag(3, 2)
+			w.text(like_character_id)
+		if k != 0:
+			w.tag(4, 0)
+			w.varint(k & 0xFFFFFFFF)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					project = r.text()
+				2:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					text = r.text()
+				3:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					like_character_id = r.text()
+				4:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					k = (r.varint() & 0xFFFFFFFF)
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its CharacterSearch message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not project.is_empty():
+			d["project"] = project
+		if not text.is_empty():
+			d["text"] = text
+		if not like_character_id.is_empty():
+			d["likeCharacterId"] = like_character_id
+		if k != 0:
+			d["k"] = k
+		return d
+
+
+class CharacterMatch extends RefCounted:
+	var character: CharacterRecord = null
+	## Cosine similarity, -1..1; higher is more alike.
+	var score: float = 0.0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> CharacterMatch:
+		var r := _Reader.new(bytes)
+		var m := CharacterMatch.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if character != null:
+			w.tag(1, 2)
+			w.message(character if character != null else CharacterRecord.new())
+		if score != 0.0:
+			w.tag(2, 1)
+			w.float64(score)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := CharacterRecord.new()
+					r.message(_sub)
+					character = _sub
+				2:
+					if _wire != 1:
+						r.skip(_wire)
+						continue
+					score = r.float64()
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its CharacterMatch message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if character != null:
+			d["character"] = (character if character != null else CharacterRecord.new()).to_dict()
+		if score != 0.0:
+			d["score"] = _Json.number(score)
+		return d
+
+
+class CharacterSearchReply extends RefCounted:
+	var matches: Array[CharacterMatch] = []
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> CharacterSearchReply:
+		var r := _Reader.new(bytes)
+		var m := CharacterSearchReply.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		for item in matches:
+			w.tag(1, 2)
+			w.message(item if item != null else CharacterMatch.new())
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := CharacterMatch.new()
+					r.message(_sub)
+					matches.append(_sub)
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its CharacterSearchReply message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not matches.is_empty():
+			var items := []
+			for item in matches:
+				items.append(item.to_dict())
+			d["matches"] = items
+		return d
+
+
+class CharacterDelete extends RefCounted:
+	var character_id: String = ""
+	var project: String = ""
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> CharacterDelete:
+		var r := _Reader.new(bytes)
+		var m := CharacterDelete.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not character_id.is_empty():
+			w.tag(1, 2)
+			w.text(character_id)
+		if not project.is_empty():
+			w.tag(2, 2)
+			w.text(project)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					character_id = r.text()
+				2:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					project = r.text()
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its CharacterDelete message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not character_id.is_empty():
+			d["characterId"] = character_id
+		if not project.is_empty():
+			d["project"] = project
+		return d
+
+
+class CharacterDeleted extends RefCounted:
+	var character_id: String = ""
+	var deleted: bool = false
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> CharacterDeleted:
+		var r := _Reader.new(bytes)
+		var m := CharacterDeleted.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if not character_id.is_empty():
+			w.tag(1, 2)
+			w.text(character_id)
+		if deleted:
+			w.tag(2, 0)
+			w.varint(1 if deleted else 0)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					character_id = r.text()
+				2:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					deleted = (r.varint() != 0)
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its CharacterDeleted message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if not character_id.is_empty():
+			d["characterId"] = character_id
+		if deleted:
+			d["deleted"] = deleted
+		return d
+
+
 ## The answer to a request that failed, or the last frame of a stream that failed.
 class ErrorMessage extends RefCounted:
 	var code: ErrorCode = 0 as ErrorCode
@@ -2000,7 +2669,7 @@ class EndOfStream extends RefCounted:
 
 ## One WebSocket binary frame is one Envelope.
 class Envelope extends RefCounted:
-	## Which field of the oneof is set: one of &"hello", &"welcome", &"error", &"end_of_stream", &"ping", &"pong", &"server_info_request", &"server_info", &"domain_put", &"domain_info", &"plan_request", &"plan_reply", &"agent_open", &"agent_plan", &"agent_report", &"agent_set_goal", &"agent_close", &"agent_ack", &"generate_request", &"generate_delta", &"generate_done", &"body_build", &"body_built", &"asset_put_begin", &"asset_upload", &"asset_put_chunk", &"asset_put_ack", &"asset_put_commit", &"asset_info", &"asset_get", &"asset_data", &"asset_stat", &"asset_list", &"asset_list_reply", &"token_create", &"token_created", &"token_list", &"token_list_reply", &"token_revoke", &"token_revoked", &"mfa_enrol", &"mfa_enrolment", &"mfa_confirm", &"mfa_confirmed", &"access_token_request", &"access_token", &"audit_verify", &"audit_report", &"transit_encrypt", &"transit_ciphertext", &"transit_decrypt", &"transit_plaintext", &"transit_rotate", &"transit_key_state", &"transit_rewrap", &"secret_put", &"secret_meta", &"secret_get", &"secret", &"secret_list", &"secret_list_reply", &"lease_renew", &"lease_revoke", &"lease", &"job_get", &"job_info", &"job_cancel", &"job_list", &"job_list_reply", &"job_watch", &"job_event", &"generate_job_submit", or &"" for none.
+	## Which field of the oneof is set: one of &"hello", &"welcome", &"error", &"end_of_stream", &"ping", &"pong", &"server_info_request", &"server_info", &"domain_put", &"domain_info", &"plan_request", &"plan_reply", &"agent_open", &"agent_plan", &"agent_report", &"agent_set_goal", &"agent_close", &"agent_ack", &"generate_request", &"generate_delta", &"generate_done", &"body_build", &"body_built", &"asset_put_begin", &"asset_upload", &"asset_put_chunk", &"asset_put_ack", &"asset_put_commit", &"asset_info", &"asset_get", &"asset_data", &"asset_stat", &"asset_list", &"asset_list_reply", &"token_create", &"token_created", &"token_list", &"token_list_reply", &"token_revoke", &"token_revoked", &"mfa_enrol", &"mfa_enrolment", &"mfa_confirm", &"mfa_confirmed", &"access_token_request", &"access_token", &"audit_verify", &"audit_report", &"transit_encrypt", &"transit_ciphertext", &"transit_decrypt", &"transit_plaintext", &"transit_rotate", &"transit_key_state", &"transit_rewrap", &"secret_put", &"secret_meta", &"secret_get", &"secret", &"secret_list", &"secret_list_reply", &"lease_renew", &"lease_revoke", &"lease", &"character_put", &"character_record", &"character_get", &"character_list", &"character_list_reply", &"character_search", &"character_search_reply", &"character_delete", &"character_deleted", &"job_get", &"job_info", &"job_cancel", &"job_list", &"job_list_reply", &"job_watch", &"job_event", &"generate_job_submit", or &"" for none.
 	var body: StringName = &""
 	## Set by the sender of a request; unique per connection and direction.
 	var id: int = 0
@@ -2267,6 +2936,43 @@ class Envelope extends RefCounted:
 		set(value):
 			lease = value
 			body = &"lease"
+	## characters, kept by the data service (500-549)
+	var character_put: CharacterPut = null:
+		set(value):
+			character_put = value
+			body = &"character_put"
+	var character_record: CharacterRecord = null:
+		set(value):
+			character_record = value
+			body = &"character_record"
+	var character_get: CharacterGet = null:
+		set(value):
+			character_get = value
+			body = &"character_get"
+	var character_list: CharacterList = null:
+		set(value):
+			character_list = value
+			body = &"character_list"
+	var character_list_reply: CharacterListReply = null:
+		set(value):
+			character_list_reply = value
+			body = &"character_list_reply"
+	var character_search: CharacterSearch = null:
+		set(value):
+			character_search = value
+			body = &"character_search"
+	var character_search_reply: CharacterSearchReply = null:
+		set(value):
+			character_search_reply = value
+			body = &"character_search_reply"
+	var character_delete: CharacterDelete = null:
+		set(value):
+			character_delete = value
+			body = &"character_delete"
+	var character_deleted: CharacterDeleted = null:
+		set(value):
+			character_deleted = value
+			body = &"character_deleted"
 	## queue (550-599; 500-549 belong to data)
 	var job_get: JobGet = null:
 		set(value):
@@ -2513,6 +3219,33 @@ class Envelope extends RefCounted:
 		if body == &"lease":
 			w.tag(478, 2)
 			w.message(lease if lease != null else Lease.new())
+		if body == &"character_put":
+			w.tag(500, 2)
+			w.message(character_put if character_put != null else CharacterPut.new())
+		if body == &"character_record":
+			w.tag(501, 2)
+			w.message(character_record if character_record != null else CharacterRecord.new())
+		if body == &"character_get":
+			w.tag(502, 2)
+			w.message(character_get if character_get != null else CharacterGet.new())
+		if body == &"character_list":
+			w.tag(503, 2)
+			w.message(character_list if character_list != null else CharacterList.new())
+		if body == &"character_list_reply":
+			w.tag(504, 2)
+			w.message(character_list_reply if character_list_reply != null else CharacterListReply.new())
+		if body == &"character_search":
+			w.tag(505, 2)
+			w.message(character_search if character_search != null else CharacterSearch.new())
+		if body == &"character_search_reply":
+			w.tag(506, 2)
+			w.message(character_search_reply if character_search_reply != null else CharacterSearchReply.new())
+		if body == &"character_delete":
+			w.tag(507, 2)
+			w.message(character_delete if character_delete != null else CharacterDelete.new())
+		if body == &"character_deleted":
+			w.tag(508, 2)
+			w.message(character_deleted if character_deleted != null else CharacterDeleted.new())
 		if body == &"job_get":
 			w.tag(550, 2)
 			w.message(job_get if job_get != null else JobGet.new())
@@ -3001,6 +3734,69 @@ class Envelope extends RefCounted:
 					var _sub := Lease.new()
 					r.message(_sub)
 					lease = _sub
+				500:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := CharacterPut.new()
+					r.message(_sub)
+					character_put = _sub
+				501:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := CharacterRecord.new()
+					r.message(_sub)
+					character_record = _sub
+				502:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := CharacterGet.new()
+					r.message(_sub)
+					character_get = _sub
+				503:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := CharacterList.new()
+					r.message(_sub)
+					character_list = _sub
+				504:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := CharacterListReply.new()
+					r.message(_sub)
+					character_list_reply = _sub
+				505:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := CharacterSearch.new()
+					r.message(_sub)
+					character_search = _sub
+				506:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := CharacterSearchReply.new()
+					r.message(_sub)
+					character_search_reply = _sub
+				507:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := CharacterDelete.new()
+					r.message(_sub)
+					character_delete = _sub
+				508:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := CharacterDeleted.new()
+					r.message(_sub)
+					character_deleted = _sub
 				550:
 					if _wire != 2:
 						r.skip(_wire)
@@ -3198,6 +3994,24 @@ class Envelope extends RefCounted:
 			d["leaseRevoke"] = (lease_revoke if lease_revoke != null else LeaseRevoke.new()).to_dict()
 		if body == &"lease":
 			d["lease"] = (lease if lease != null else Lease.new()).to_dict()
+		if body == &"character_put":
+			d["characterPut"] = (character_put if character_put != null else CharacterPut.new()).to_dict()
+		if body == &"character_record":
+			d["characterRecord"] = (character_record if character_record != null else CharacterRecord.new()).to_dict()
+		if body == &"character_get":
+			d["characterGet"] = (character_get if character_get != null else CharacterGet.new()).to_dict()
+		if body == &"character_list":
+			d["characterList"] = (character_list if character_list != null else CharacterList.new()).to_dict()
+		if body == &"character_list_reply":
+			d["characterListReply"] = (character_list_reply if character_list_reply != null else CharacterListReply.new()).to_dict()
+		if body == &"character_search":
+			d["characterSearch"] = (character_search if character_search != null else CharacterSearch.new()).to_dict()
+		if body == &"character_search_reply":
+			d["characterSearchReply"] = (character_search_reply if character_search_reply != null else CharacterSearchReply.new()).to_dict()
+		if body == &"character_delete":
+			d["characterDelete"] = (character_delete if character_delete != null else CharacterDelete.new()).to_dict()
+		if body == &"character_deleted":
+			d["characterDeleted"] = (character_deleted if character_deleted != null else CharacterDeleted.new()).to_dict()
 		if body == &"job_get":
 			d["jobGet"] = (job_get if job_get != null else JobGet.new()).to_dict()
 		if body == &"job_info":

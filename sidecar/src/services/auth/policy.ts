@@ -63,6 +63,12 @@ export const ACCESS: AccessTable = {
   "secrets/renew": ADMIN,
   "secrets/revoke": ADMIN,
 
+  "characters/put": AUTHORS,
+  "characters/get": ALL,
+  "characters/list": ALL,
+  "characters/search": ALL,
+  "characters/delete": AUTHORS,
+
   "queue/get": ALL,
   "queue/cancel": PLAYERS,
   "queue/list": ALL,
