@@ -63,7 +63,14 @@ export async function startSidecar(config: SidecarConfig, log: Logger): Promise<
 
 async function startServices(config: SidecarConfig, log: Logger, data: DataStore, closers: (() => Promise<void> | void)[]): Promise<RunningSidecar> {
   // Auth first: every other service's audit entries go to its hash-chained log.
-  const auth = await createAuthService({ dataDir: config.dataDir, data, log });
+  const auth = await createAuthService({
+    dataDir: config.dataDir,
+    data,
+    log,
+    ...(config.oidc ? { oidc: config.oidc } : {}),
+    // Other replicas revoke too: pick their revocations up within a second.
+    revocationPollMs: config.mode === "server" ? 1000 : 0,
+  });
   closers.push(() => auth.close());
   const methods = new MethodTable();
   // In server mode a named but unreachable Redis stops start-up here.

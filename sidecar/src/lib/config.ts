@@ -48,6 +48,19 @@ export interface SidecarConfig {
    */
   masterKey?: string;
   previousMasterKey?: string;
+  /** An external OpenID Connect issuer whose JWTs are accepted too (ENSOUL_OIDC_*). */
+  oidc?: OidcSettings;
+}
+
+/** An OIDC issuer the auth service trusts: its tokens' `iss`, where its keys are, the `aud` they must carry. */
+export interface OidcSettings {
+  issuer: string;
+  jwksUrl: string;
+  audience: string;
+  /** The claim listing Ensoul roles (default "roles"). */
+  rolesClaim?: string;
+  /** The claim naming the token's one project (default "project"). */
+  projectClaim?: string;
 }
 
 export const DEFAULT_PORT = 7317;
@@ -116,6 +129,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const queuePrefix = overrides.queuePrefix ?? (env["ENSOUL_QUEUE_PREFIX"] || undefined);
   const masterKey = overrides.masterKey ?? (env["ENSOUL_MASTER_KEY"] || undefined);
   const previousMasterKey = overrides.previousMasterKey ?? (env["ENSOUL_MASTER_KEY_PREVIOUS"] || undefined);
+  const oidc = overrides.oidc ?? oidcFromEnv(env);
   return {
     mode: modeText,
     host: overrides.host ?? env["ENSOUL_HOST"] ?? "127.0.0.1",
@@ -135,7 +149,30 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     ...(queuePrefix ? { queuePrefix } : {}),
     ...(masterKey ? { masterKey } : {}),
     ...(previousMasterKey ? { previousMasterKey } : {}),
+    ...(oidc ? { oidc } : {}),
   };
+}
+
+/**
+ * ENSOUL_OIDC_ISSUER turns external tokens on; ENSOUL_OIDC_JWKS_URL (an http(s) URL) and
+ * ENSOUL_OIDC_AUDIENCE must come with it. ENSOUL_OIDC_ROLES_CLAIM and ENSOUL_OIDC_PROJECT_CLAIM
+ * name the claims to read roles and project from.
+ */
+function oidcFromEnv(env: NodeJS.ProcessEnv): OidcSettings | undefined {
+  const issuer = env["ENSOUL_OIDC_ISSUER"];
+  if (!issuer) return undefined;
+  const need = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new EnsoulError("INVALID_ARGUMENT", `ENSOUL_OIDC_ISSUER is set, so ${name} must be set too`, { field: name });
+    return value;
+  };
+  const jwksUrl = need("ENSOUL_OIDC_JWKS_URL");
+  if (!/^https?:\/\//.test(jwksUrl)) {
+    throw new EnsoulError("INVALID_ARGUMENT", `ENSOUL_OIDC_JWKS_URL must be an http(s) URL, got "${jwksUrl}"`, { field: "ENSOUL_OIDC_JWKS_URL" });
+  }
+  const rolesClaim = env["ENSOUL_OIDC_ROLES_CLAIM"];
+  const projectClaim = env["ENSOUL_OIDC_PROJECT_CLAIM"];
+  return { issuer, jwksUrl, audience: need("ENSOUL_OIDC_AUDIENCE"), ...(rolesClaim ? { rolesClaim } : {}), ...(projectClaim ? { projectClaim } : {}) };
 }
 
 /** True for addresses only this machine can reach. */

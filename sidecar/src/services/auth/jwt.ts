@@ -20,6 +20,7 @@ import {
 } from "jose";
 import { createHash } from "node:crypto";
 import { ROLES, type Principal, type Role } from "../../gateway/methods.js";
+import type { OidcSettings } from "../../lib/config.js";
 import { EnsoulError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import type { AuthStore } from "./store.js";
@@ -37,18 +38,12 @@ const VERIFIED_CACHE_LIMIT = 10_000;
 /** Asymmetric algorithms only: a symmetric (HS*) token is never checked against a public key. */
 const OIDC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"];
 
-/** An external OpenID Connect issuer whose tokens the sidecar accepts. */
-export interface OidcConfig {
-  issuer: string;
-  /** Where its signing keys are published (the `jwks_uri` of its discovery document). */
-  jwksUrl: string;
-  /** The `aud` its tokens must carry for this sidecar. */
-  audience: string;
-  /** The claim listing Ensoul roles (an array or a space-separated string). Default "roles". */
-  rolesClaim?: string;
-  /** The claim naming the one project the token reaches. Default "project". */
-  projectClaim?: string;
-}
+/**
+ * An external OpenID Connect issuer whose tokens the sidecar accepts: `jwksUrl` is the
+ * `jwks_uri` of its discovery document; the roles claim may be an array or a space-separated
+ * string.
+ */
+export type OidcConfig = OidcSettings;
 
 export interface IssuedAccessToken {
   jwt: string;

@@ -53,6 +53,8 @@ export interface AgentScope {
   connection: string;
   /** The caller's principal: the key its snapshot is stored under, so a reconnect can resume. */
   owner: string;
+  /** The caller's project when its token is project-scoped: domains are looked up there first. */
+  project?: string;
 }
 
 /** Everything an agent starts from: a fresh AgentOpen or a stored snapshot. */
@@ -269,7 +271,7 @@ export class AgentSessions {
       const init: AgentInit = {
         scope,
         agentId,
-        choice: chooseDomain(this.planner, request, "agentOpen"),
+        choice: chooseDomain(this.planner, request, "agentOpen", scope.project),
         state: stateFromJson(parseJsonField(request.stateJson, "agentOpen.stateJson", {}), "state", "agentOpen.stateJson"),
         todo: todoFromJson(parseJsonField(request.todoJson, "agentOpen.todoJson", []), "agentOpen.todoJson"),
         todoJson: request.todoJson ?? "",
@@ -334,7 +336,7 @@ export class AgentSessions {
     const field = "agentOpen.agentId";
     let choice: DomainChoice;
     if ("id" in snapshot.domain) {
-      choice = chooseDomain(this.planner, { domain: "domainId", domainId: snapshot.domain.id }, "agentOpen");
+      choice = chooseDomain(this.planner, { domain: "domainId", domainId: snapshot.domain.id }, "agentOpen", scope.project);
     } else {
       choice = { domain: loadJsonDomain(JSON.parse(snapshot.domain.json)), ref: snapshot.domain };
     }

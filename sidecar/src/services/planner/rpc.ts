@@ -13,7 +13,7 @@ import { loadJsonDomain } from "./json_domain.js";
 import { stateFromJson, todoFromJson } from "./json_state.js";
 import type { DataStore } from "../data/index.js";
 import { checkDomainId, dataAgentStore, dataDomainStore, type AgentStore } from "./stores.js";
-import { chooseDomain, domainField, parseJsonField, planReply, planWithin, searchOptions } from "./wire.js";
+import { chooseDomain, domainField, domainKey, parseJsonField, planReply, planWithin, searchOptions } from "./wire.js";
 
 export interface PlannerServiceOptions {
   /** Where domains persist (and, later, agents' last state). */
@@ -53,7 +53,9 @@ export function agentScope(ctx: CallContext): AgentScope {
   if (ctx.connectionId === undefined) {
     throw new EnsoulError("FAILED_PRECONDITION", "agent sessions run over the WebSocket (/v1/ws); the HTTP mirror serves planner/plan and planner/domainPut", { field: "agentId" });
   }
-  return { connection: ctx.connectionId, owner: ctx.principal.subject };
+  const project = ctx.principal.project;
+  // The same subject under two project-scoped tokens keeps two sets of agents.
+  return project ? { connection: ctx.connectionId, owner: `${project}/${ctx.principal.subject}`, project } : { connection: ctx.connectionId, owner: ctx.principal.subject };
 }
 
 /** Runs a change on an agent and answers once the agent's snapshot is stored. */
@@ -68,7 +70,7 @@ export async function createPlannerService(options: PlannerServiceOptions): Prom
   const domains = await dataDomainStore(options.data, options.dataDir && path.join(options.dataDir, "planner", "domains"));
   for (const stored of await domains.all()) {
     try {
-      planner.putDomain(stored.id, loadJsonDomain(JSON.parse(stored.json)));
+      planner.putDomain(domainKey(stored.project, stored.id), loadJsonDomain(JSON.parse(stored.json)));
     } catch (err) {
       // One bad file must not keep the sidecar down; the domain is missing until put again.
       options.log.warn({ err, domainId: stored.id }, "stored planner domain could not be loaded");
@@ -82,11 +84,13 @@ export async function createPlannerService(options: PlannerServiceOptions): Prom
       name: "domainPut",
       request: "domainPut",
       response: "domainInfo",
-      handle: async (req): Promise<DomainInfo> => {
+      handle: async (req, ctx): Promise<DomainInfo> => {
         const id = checkDomainId(req.domainId ?? "", "domainPut.domainId");
         const { doc, domain } = domainField(req.domainJson, "domainPut.domainJson");
-        await domains.put({ id, json: JSON.stringify(doc) });
-        planner.putDomain(id, domain);
+        // A project-scoped token puts into its project; it cannot replace a shared domain.
+        const project = ctx.principal.project ?? "";
+        await domains.put({ id, project, json: JSON.stringify(doc) });
+        planner.putDomain(domainKey(project, id), domain);
         return describeDomain(id, domain);
       },
     }),
@@ -95,8 +99,8 @@ export async function createPlannerService(options: PlannerServiceOptions): Prom
       name: "plan",
       request: "planRequest",
       response: "planReply",
-      handle: (req): PlanReply => {
-        const { domain } = chooseDomain(planner, req, "planRequest");
+      handle: (req, ctx): PlanReply => {
+        const { domain } = chooseDomain(planner, req, "planRequest", ctx.principal.project);
         const state = stateFromJson(parseJsonField(req.stateJson, "planRequest.stateJson", {}), "state", "planRequest.stateJson");
         const todo = todoFromJson(parseJsonField(req.todoJson, "planRequest.todoJson", []), "planRequest.todoJson");
         const opts = searchOptions(req.options, "planRequest.options");

@@ -26,6 +26,8 @@ export function checkDomainId(id: string, field: string): string {
 
 export interface StoredDomain {
   id: string;
+  /** "" or absent for a shared domain; the project of the scoped token that put it otherwise. */
+  project?: string;
   /** The domain document as JSON text. */
   json: string;
 }
@@ -51,11 +53,11 @@ export async function dataDomainStore(data: DataStore, legacyDir?: string): Prom
   const domains = await data.define<Record<string, unknown>>(PLANNER_DOMAINS);
   if (legacyDir) await importDomainFiles(domains, legacyDir);
   return {
-    async put({ id, json }) {
-      await domains.put({ id: checkDomainId(id, "domainPut.domainId"), doc: parseJsonDocument(json, "domainPut.domainJson") });
+    async put({ id, project, json }) {
+      await domains.put({ id: checkDomainId(id, "domainPut.domainId"), project: project ?? "", doc: parseJsonDocument(json, "domainPut.domainJson") });
     },
     async all() {
-      return (await domains.find()).map((r) => ({ id: r.id, json: JSON.stringify(r.doc) }));
+      return (await domains.find()).map((r) => ({ id: r.id, ...(r.project ? { project: r.project } : {}), json: JSON.stringify(r.doc) }));
     },
   };
 }

@@ -81,11 +81,24 @@ export interface DomainChoice {
   ref: { id: string } | { json: string };
 }
 
-/** The domain of a PlanRequest or AgentOpen (`oneof domain { domain_id; domain_json }`). */
+/**
+ * The key a registered domain is kept under in the planner: its id, or `<project>/<id>` for a
+ * domain put with a project-scoped token (ids cannot hold '/', so the two never collide).
+ */
+export function domainKey(project: string | undefined, id: string): string {
+  return project ? `${project}/${id}` : id;
+}
+
+/**
+ * The domain of a PlanRequest or AgentOpen (`oneof domain { domain_id; domain_json }`). A
+ * project-scoped caller (`project` set) finds its project's domains first, then the shared
+ * ones; it never reaches another project's.
+ */
 export function chooseDomain(
   planner: Planner,
   request: { domain?: "domainId" | "domainJson"; domainId?: string; domainJson?: string },
   prefix: string,
+  project?: string,
 ): DomainChoice {
   const which = request.domain ?? (request.domainJson ? "domainJson" : request.domainId ? "domainId" : undefined);
   if (which === "domainJson") {
@@ -95,6 +108,13 @@ export function chooseDomain(
   const field = `${prefix}.domainId`;
   const id = which === "domainId" ? (request.domainId ?? "") : "";
   if (id === "") throw new EnsoulError("INVALID_ARGUMENT", `give ${prefix}.domainId or ${prefix}.domainJson`, { field });
+  if (project) {
+    try {
+      return { domain: planner.getDomain(domainKey(project, id)), ref: { id } };
+    } catch (err) {
+      if (!(err instanceof EnsoulError && err.code === "NOT_FOUND")) throw err;
+    }
+  }
   try {
     return { domain: planner.getDomain(id), ref: { id } };
   } catch (err) {
