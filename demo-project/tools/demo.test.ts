@@ -13,6 +13,7 @@ import { loadConfig } from "../../sidecar/src/lib/config.js";
 import { createLogger } from "../../sidecar/src/lib/logger.js";
 import { assertRunPassed, GodotHarness, type RunSession } from "../../godot-addon/test/harness/index.js";
 import { demoPackOptions, packFilesBytes } from "./demo_pack.js";
+import { createDemoToken, type DemoToken } from "./demo_token.js";
 
 /** Where the real-engine tests leave their screenshots (ignored by git). */
 const SCREENSHOT_DIR = path.resolve(import.meta.dirname, "../../godot-addon/test/.out");
@@ -21,11 +22,13 @@ const TAKEN_ITEM = "tool@field";
 
 let godot: GodotHarness;
 let sidecar: RunningSidecar;
+let token: DemoToken;
 let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "ensoul-demo-"));
   sidecar = await startSidecar(loadConfig({ port: 0, dataDir }, {}), createLogger("silent"));
+  token = await createDemoToken(sidecar.httpUrl, sidecar.adminToken.token);
   godot = await GodotHarness.start();
 });
 
@@ -83,7 +86,8 @@ describe("the village demo", () => {
       // Software WebGL under load: a smaller page draws faster (the HUD scales with it).
       viewport: { width: 640, height: 360 },
       timeoutMs: 180_000,
-      userArgs: [`--ensoul-url=${sidecar.url}`, `--ensoul-token=${sidecar.adminToken.token}`, "--demo-seconds=60", "--time-scale=4", "--start-paused"],
+      // The game's roles are enough: the same kind of token `npm run demo` gives the page.
+      userArgs: [`--ensoul-url=${sidecar.url}`, `--ensoul-token=${token.secret}`, "--demo-seconds=60", "--time-scale=4", "--start-paused"],
       interact,
     });
     assertRunPassed(run);

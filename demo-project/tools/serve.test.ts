@@ -4,7 +4,7 @@
  * and Ctrl+C stops it all. (demo.test.ts runs the game itself in the engine.)
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -46,6 +46,10 @@ describe("npm run demo", () => {
     const page = await (await fetch(pageUrl!)).text();
     expect(page).toContain("<title>Ensoul village</title>");
     expect(page).toContain(`--ensoul-url=${sidecarUrl}`);
+    // The page's token is a game token, not the admin token the sidecar keeps in its data dir.
+    const adminToken = readFileSync(path.join(dataDir, "admin.token"), "utf8").trim();
+    expect(page).toMatch(/--ensoul-token=ens_/);
+    expect(page).not.toContain(adminToken);
     const packName = page.match(/"mainPack":"([^"]+)"/)?.[1];
     expect(packName, "the page names its pack").toBeDefined();
     const packReply = await fetch(new URL(packName!, pageUrl));

@@ -12,6 +12,7 @@ import { loadConfig } from "../../sidecar/src/lib/config.js";
 import { createLogger } from "../../sidecar/src/lib/logger.js";
 import { buildPack, defaultEngineDir, startEngineServer } from "../../godot-addon/test/harness/index.js";
 import { demoPackOptions } from "./demo_pack.js";
+import { createDemoToken, revokeDemoToken } from "./demo_token.js";
 
 /** The page that boots the demo: the engine's loader, a full-window canvas, a status line. */
 export function demoPage(packName: string, userArgs: readonly string[]): string {
@@ -55,13 +56,17 @@ async function main(): Promise<void> {
     throw err;
   });
   const packName = server.addPack(await buildPack(await demoPackOptions()));
-  // Both servers listen on 127.0.0.1 only, so the page may carry the local admin token.
-  pages[""] = pages["index.html"] = demoPage(packName, [`--ensoul-url=${sidecar.url}`, `--ensoul-token=${sidecar.adminToken.token}`]);
+  // The page gets a token with the game's roles only, revoked when the demo stops.
+  const token = await createDemoToken(sidecar.httpUrl, sidecar.adminToken.token);
+  pages[""] = pages["index.html"] = demoPage(packName, [`--ensoul-url=${sidecar.url}`, `--ensoul-token=${token.secret}`]);
 
   console.log(`Sidecar: ${sidecar.url} (data in ${options.data})`);
   console.log(`Ensoul village demo: ${server.origin}/   (Ctrl+C stops it)`);
   const stop = async (): Promise<void> => {
     await server.close();
+    await revokeDemoToken(sidecar.httpUrl, sidecar.adminToken.token, token).catch((err: unknown) => {
+      console.error(`demo: could not revoke the page's token ${token.tokenId}: ${err instanceof Error ? err.message : String(err)}`);
+    });
     await sidecar.close();
     process.exit(0);
   };
