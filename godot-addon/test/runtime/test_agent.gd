@@ -25,6 +25,7 @@ func after_each() -> void:
 	var shared := get_tree().root.get_node_or_null("EnsoulClient")
 	if shared:
 		shared.queue_free()
+	get_tree().root.remove_meta(EnsoulAgent.SHARED_CLIENT_META)
 
 
 func _wait_for(event: String, count: int = 1, seconds: float = 10.0) -> bool:
@@ -56,6 +57,21 @@ func test_the_plan_arrives_and_a_reported_failure_brings_a_new_plan() -> void:
 	assert_true(goal.ok, str(goal))
 	assert_eq(events.slice(-2), ["plan:walk", "action:walk"] as Array[String], "a new goal, a new plan")
 	assert_false(events.any(func(e: String) -> bool: return e.begins_with("error")), str(events))
+
+
+func test_agents_readied_in_one_frame_share_one_client() -> void:
+	var neighbour: Node = (load("res://test/runtime/villager.tscn") as PackedScene).instantiate()
+	var other: EnsoulAgent = neighbour.get_node("EnsoulAgent")
+	other.agent_id = "neighbour"
+	add_child(villager)
+	add_child(neighbour)
+	if not await _wait_for("action:call_taxi"):
+		return
+	await wait_until(func() -> bool: return other.current_action().get("name") == "call_taxi")
+	assert_eq(other.current_action().get("name"), "call_taxi", "the second agent planned too")
+	var clients := get_tree().root.get_children().filter(func(n: Node) -> bool: return n is EnsoulClient)
+	assert_eq(clients.size(), 1, "one shared client at the root")
+	assert_true(agent.client == other.client and agent.client == clients[0])
 
 
 func test_a_broke_npc_gets_no_plan_and_a_new_goal_plans_again() -> void:

@@ -41,6 +41,9 @@ signal planning_failed
 ## be reopened); [param error] carries the protocol's code and message.
 signal error_received(error: EnsoulResult)
 
+## Where the root keeps the client agents share when nobody gave them one.
+const SHARED_CLIENT_META := &"ensoul_shared_client"
+
 ## The planner domain.
 @export var domain: EnsoulDomain
 ## The world as this NPC knows it, as [code]{"var": {"arg": value}}[/code]. Reported state deltas
@@ -187,9 +190,14 @@ func _shared_client() -> EnsoulClient:
 		var found := root.get_node_or_null(name) as EnsoulClient
 		if found:
 			return found
+	# Agents readied in the same frame must find the one made before it is in the tree.
+	var pending: Variant = root.get_meta(SHARED_CLIENT_META, null)
+	if is_instance_valid(pending) and not (pending as Node).is_queued_for_deletion():
+		return pending
 	var made := EnsoulClient.new()
 	made.name = "EnsoulClient"
 	made.use_project_settings()
+	root.set_meta(SHARED_CLIENT_META, made)
 	# The root may be busy setting up its children (we are probably in _ready).
 	root.add_child.call_deferred(made)
 	return made
