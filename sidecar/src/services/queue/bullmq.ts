@@ -2,8 +2,8 @@
  * The server-mode queue: BullMQ on Redis (ENSOUL_REDIS_URL), one BullMQ queue per job name so
  * a worker of a name pulls only that name. BullMQ keeps the job, its retries with backoff, its
  * lock (our lease) and stalled-job recovery; this adapter adds what BullMQ does not keep:
- *   - `~jobs` (hash id → name) and `~all` / `~project:<p>` (sorted sets by creation time), so a
- *     job can be found by id alone and listed per project;
+ *   - `~jobs` (hash id → name) and `~all` / `~project:<p>` (sorted sets in enqueue order, by the
+ *     `~seq` counter), so a job can be found by id alone and listed per project;
  *   - `~cancelled` (hash id → the job as it was when cancelled before it ran; BullMQ removes it);
  *   - `~cancel-requested` (set of running jobs asked to stop), read by whichever replica runs it;
  *   - the `~events` pub/sub channel: every replica hears every job's events and cancel requests.
@@ -51,6 +51,18 @@ interface StoredData {
   payload: Json;
   owner: JobOwner;
 }
+
+/**
+ * Indexes a new job in one step: id → name, and its place in the lists, ordered by a counter
+ * (jobs created in the same millisecond keep their enqueue order).
+ * KEYS: seq counter, id→name hash, all-jobs list, project list; ARGV: id, name.
+ */
+const INDEX_JOB = `
+local seq = redis.call("INCR", KEYS[1])
+redis.call("HSET", KEYS[2], ARGV[1], ARGV[2])
+redis.call("ZADD", KEYS[3], seq, ARGV[1])
+redis.call("ZADD", KEYS[4], seq, ARGV[1])
+return seq`;
 
 type ChannelMessage = { kind: "event"; event: JobEvent } | { kind: "cancel"; jobId: string };
 
@@ -141,12 +153,7 @@ class BullmqQueue implements QueueBackend {
     if (this.closed) throw new EnsoulError("UNAVAILABLE", "the queue is closed");
     const spec = checkJobSpec(newId("job"), name, payload, options, Date.now());
     // Index first: a crash between the two leaves an id that finds nothing, never a job that cannot be found.
-    await this.redis
-      .multi()
-      .hset(this.key("jobs"), spec.id, name)
-      .zadd(this.key("all"), spec.createdAtMs, spec.id)
-      .zadd(this.key(`project:${spec.owner.project}`), spec.createdAtMs, spec.id)
-      .exec();
+    await this.redis.eval(INDEX_JOB, 4, this.key("seq"), this.key("jobs"), this.key("all"), this.key(`project:${spec.owner.project}`), spec.id, name);
     const data: StoredData = { payload: spec.payload, owner: spec.owner };
     const job = await this.queue(name).add(name, data, {
       jobId: spec.id,
@@ -171,9 +178,12 @@ class BullmqQueue implements QueueBackend {
       .exec()) as [[unknown, string | null], [unknown, string | null], [unknown, number]];
     if (tombstone) return JSON.parse(tombstone) as JobInfo;
     if (!name) return undefined;
+    // State first, then the job's fields: a job that finishes between the two reads then shows as
+    // still active (stale but whole), never as failed without its reason.
+    const state = await this.queue(name).getJobState(id);
     const job = (await this.queue(name).getJob(id)) as Job<StoredData> | undefined;
     if (!job) return undefined;
-    return this.infoOf(job, bullState(await job.getState()), requested === 1);
+    return this.infoOf(job, bullState(state), requested === 1);
   }
 
   private infoOf(job: Job<StoredData>, bull: JobState, cancelRequested: boolean): JobInfo {
@@ -204,15 +214,16 @@ class BullmqQueue implements QueueBackend {
     const index = filter.project === undefined ? this.key("all") : this.key(`project:${filter.project}`);
     const states = filter.states && filter.states.length > 0 ? new Set(filter.states) : undefined;
     const out: JobInfo[] = [];
-    for (let start = 0; out.length < limit; start += limit) {
-      const ids = await this.redis.zrevrange(index, start, start + limit - 1);
+    const page = Math.max(limit, 100); // filters may skip many: read in pages, not one by one
+    for (let start = 0; out.length < limit; start += page) {
+      const ids = await this.redis.zrevrange(index, start, start + page - 1);
       const jobs = await Promise.all(ids.map((id) => this.get(id)));
       for (const job of jobs) {
         if (!job || (filter.name !== undefined && job.name !== filter.name) || (states && !states.has(job.state))) continue;
         out.push(job);
         if (out.length === limit) break;
       }
-      if (ids.length < limit) break;
+      if (ids.length < page) break;
     }
     return out;
   }
@@ -266,6 +277,8 @@ type StopReason = "cancelled" | "closing";
 /** A BullMQ Worker for one job name that runs our handler with our context, cancel and close rules. */
 class BullmqWorker implements JobWorker {
   private readonly worker: Worker<StoredData>;
+  /** Ours, so ours to close: BullMQ leaves a connection it was given open. */
+  private readonly connection: Redis;
   private readonly running = new Map<string, { controller: AbortController; stop?: StopReason }>();
   private closing: Promise<void> | undefined;
 
@@ -277,15 +290,16 @@ class BullmqWorker implements JobWorker {
     private readonly onClosed: () => void,
   ) {
     const { redisUrl, prefix, leaseMs, maxStalls } = owner.options;
+    this.connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
     this.worker = new Worker<StoredData>(name, (job, token) => this.runTry(job, token), {
-      connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
+      connection: this.connection,
       prefix,
       concurrency,
       lockDuration: leaseMs,
       stalledInterval: leaseMs,
       maxStalledCount: maxStalls,
     });
-    this.worker.on("completed", (job) => void this.announce(job.id!, { type: "completed", jobId: job.id!, result: (job.returnvalue ?? null) as Json }));
+    this.worker.on("completed", (job) => this.announce(job.id!, { type: "completed", jobId: job.id!, result: (job.returnvalue ?? null) as Json }));
     this.worker.on("failed", (job, err) => {
       if (!job) return;
       const failure = failureFromText(err.message);
@@ -296,14 +310,17 @@ class BullmqWorker implements JobWorker {
           : retrying
             ? { type: "retrying", jobId: job.id!, error: failure, runAtMs: Date.now() + (job.delay ?? 0) }
             : { type: "failed", jobId: job.id!, error: failure };
-      void this.announce(job.id!, event);
+      this.announce(job.id!, event);
     });
     this.worker.on("error", () => undefined); // connection trouble: BullMQ reconnects and retries
   }
 
-  private async announce(jobId: string, event: JobEvent): Promise<void> {
-    if (event.type !== "retrying") await this.owner.redis.srem(this.owner.key("cancel-requested"), jobId);
-    await this.owner.publish({ kind: "event", event });
+  /** Tells every replica how a try ended (a failure to tell is a warning: the job's record is already right). */
+  private announce(jobId: string, event: JobEvent): void {
+    (async () => {
+      if (event.type !== "retrying") await this.owner.redis.srem(this.owner.key("cancel-requested"), jobId);
+      await this.owner.publish({ kind: "event", event });
+    })().catch((err: unknown) => process.emitWarning(`queue: could not announce ${event.type} of job ${jobId}: ${(err as Error).message}`));
   }
 
   abortJob(jobId: string, reason: StopReason): void {
@@ -361,6 +378,7 @@ class BullmqWorker implements JobWorker {
     this.closing ??= (async () => {
       for (const id of this.running.keys()) this.abortJob(id, "closing");
       await this.worker.close();
+      await this.connection.quit().catch(() => undefined);
       this.onClosed();
     })();
     return this.closing;
