@@ -1,5 +1,7 @@
 /**
- * The process crash.test.ts kills: it opens the embedded data store and queue in a data dir,
+ * The process crash.test.ts kills: it opens a data store and a queue (embedded: the SQLite file
+ * in a data dir; server: PostgreSQL in a schema and BullMQ under a Redis prefix, from
+ * ENSOUL_DATABASE_URL and ENSOUL_REDIS_URL),
  * then, until killed, enqueues jobs and writes records, printing a line for each only once the
  * write has committed, while a worker runs the jobs. `drain` mode enqueues nothing and exits
  * once no job is left to run.
@@ -9,10 +11,12 @@
  * idempotence by job id that at-least-once delivery asks of handlers; the test checks the total.
  *
  * Lines on stdout: "ready", "job <id> <n>", "rec <id> <sha256>", "drained".
+ * Arguments: DATA_DIR work|drain [embedded | server SCHEMA PREFIX].
  */
 import { createHash, randomInt } from "node:crypto";
-import { openDataStore } from "../data/index.js";
-import { queueServiceOver } from "./index.js";
+import { openDataStore, type DataStore } from "../data/index.js";
+import { openBullmqQueue } from "./bullmq.js";
+import { queueServiceOver, type QueueBackend } from "./index.js";
 import { openSqliteQueue } from "./sqlite.js";
 
 const CRASH_JOB = "crash.add";
@@ -32,13 +36,20 @@ function sha256(text: string): string {
 }
 
 async function main(): Promise<void> {
-  const [dataDir, mode] = process.argv.slice(2);
-  if (!dataDir) throw new Error("usage: crash-child DATA_DIR [drain]");
-  const store = await openDataStore({ mode: "embedded", dataDir });
+  const [dataDir, mode, adapter = "embedded", schema = "", prefix = ""] = process.argv.slice(2);
+  if (!dataDir) throw new Error("usage: crash-child DATA_DIR work|drain [embedded | server SCHEMA PREFIX]");
+  const server = adapter === "server";
+  const store: DataStore = server
+    ? await openDataStore({ mode: "server", dataDir, databaseUrl: process.env["ENSOUL_DATABASE_URL"]!, schema })
+    : await openDataStore({ mode: "embedded", dataDir });
   await store.define({ name: "crash_records" });
   await store.define({ name: "crash_markers" });
   await store.define({ name: "crash_totals" });
-  const queue = queueServiceOver(await openSqliteQueue(store, { leaseMs: 600, pollMs: 10, maxStalls: 1000 }));
+  // Short leases, so a killed child's jobs come back quickly; no limit on how often that may happen.
+  const backend: QueueBackend = server
+    ? await openBullmqQueue({ redisUrl: process.env["ENSOUL_REDIS_URL"]!, prefix, leaseMs: 600, maxStalls: 1000 })
+    : await openSqliteQueue(store, { leaseMs: 600, pollMs: 10, maxStalls: 1000 });
+  const queue = queueServiceOver(backend);
   queue.process(
     CRASH_JOB,
     async (job) => {
@@ -48,9 +59,12 @@ async function main(): Promise<void> {
         const markers = tx.collection<{ n: number }>("crash_markers");
         if (await markers.get(job.id)) return;
         await markers.insert({ id: job.id, doc: { n } });
+        // A read-modify-write: ifVersion makes a concurrent writer's update fail (and the job
+        // retry) instead of being lost, whatever isolation the database runs at.
         const totals = tx.collection<Total>("crash_totals");
-        const total = (await totals.get("total"))?.doc ?? { sum: 0, count: 0 };
-        await totals.put({ id: "total", doc: { sum: total.sum + n, count: total.count + 1 } });
+        const stored = await totals.get("total");
+        const total = stored?.doc ?? { sum: 0, count: 0 };
+        await totals.put({ id: "total", doc: { sum: total.sum + n, count: total.count + 1 } }, { ifVersion: stored?.version ?? 0 });
       });
       return { added: n };
     },
@@ -72,7 +86,7 @@ async function main(): Promise<void> {
   const records = store.collection<RecordDoc>("crash_records");
   for (let i = 0; ; i++) {
     const n = randomInt(1, 1000);
-    const job = await queue.enqueue(CRASH_JOB, { n });
+    const job = await queue.enqueue(CRASH_JOB, { n }, { attempts: 100, backoff: { type: "fixed", delayMs: 5 } });
     say(`job ${job.id} ${n}`);
     // Records of varied size, so a torn write would show as a wrong checksum or bad JSON.
     const text = `${process.pid}-${i}-`.padEnd(randomInt(10, 20_000), String.fromCharCode(97 + (i % 26)));
