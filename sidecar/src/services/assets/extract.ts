@@ -130,6 +130,9 @@ export async function extractBlob(options: ExtractOptions): Promise<ExtractResul
   const seedHandles: SeedHandles = new Map();
   const result = { blobBytes: index.blobBytes, chunkCount: index.chunks.length, bytesFromSeed: 0, bytesFromStore: 0, chunksFromSeed: 0, chunksFromStore: 0 };
   let out: fsp.FileHandle | undefined;
+  // Every step started, so that a failure waits for the rest before closing the descriptor the
+  // workers write to: a write arriving after the close could land in whatever file reuses it.
+  const started: Promise<void>[] = [];
   try {
     await fsp.mkdir(path.dirname(output), { recursive: true });
     out = await fsp.open(temp, "wx");
@@ -146,7 +149,12 @@ export async function extractBlob(options: ExtractOptions): Promise<ExtractResul
       const { bytesWritten } = await file.writev(pieces, stepChunks[0]!.start);
       if (bytesWritten !== wanted) throw new EnsoulError("INTERNAL", `short write to ${temp}: ${bytesWritten} of ${wanted} bytes`);
     };
-    for await (const [step] of inOrder(steps, pool.size * 2, place)) {
+    const start = (step: Step): Promise<void> => {
+      const placed = place(step);
+      started.push(placed);
+      return placed;
+    };
+    for await (const [step] of inOrder(steps, pool.size * 2, start)) {
       if (step.kind === "seed") {
         result.chunksFromSeed++;
         result.bytesFromSeed += step.chunk.sizeBytes;
@@ -159,6 +167,7 @@ export async function extractBlob(options: ExtractOptions): Promise<ExtractResul
     out = undefined;
     await fsp.rename(temp, output);
   } catch (err) {
+    await Promise.allSettled(started);
     await out?.close();
     await fsp.rm(temp, { force: true });
     throw err;

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -144,6 +144,24 @@ describe("extract", () => {
     expect(err.message).toContain(`offset ${victim.start}`);
     expect(readFileSync(out, "utf8")).toBe("previous content");
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("returns from a failed extract only once no worker can still write to its output descriptor", async () => {
+    const { dir, made, index, store } = await madeBlob(24 * 1024 * 1024);
+    const victim = made.index.chunks[0]!;
+    writeFileSync(new LocalChunkStore(store).chunkPath(victim.id), Buffer.from("garbage"));
+    const err = await rejection(extractBlob({ index, store, output: path.join(dir, "out.bin"), seedOutput: false }));
+    expect(err.message).toContain(`corrupt chunk ${victim.id}`);
+    // The next file opened takes the lowest free descriptor, the output's if it was just closed:
+    // a worker still busy with a later run would write its bytes there.
+    const bystander = path.join(dir, "bystander.bin");
+    const fd = openSync(bystander, "w");
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(statSync(bystander).size).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it("fails on a chunk whose content does not match its id", async () => {
