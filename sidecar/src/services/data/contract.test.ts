@@ -389,6 +389,24 @@ describe.each(ADAPTERS)("data store contract: $name", (adapter) => {
       expect(await store.sql.query("SELECT id FROM half_done")).toEqual([]);
     });
 
+    it("applies each migration once when two replicas start at the same moment", async () => {
+      const other = await fixture.another();
+      try {
+        const race: Migration[] = [
+          { version: 1, description: "table", up: "CREATE TABLE race_things (id TEXT PRIMARY KEY)" },
+          { version: 2, description: "row", up: async (sql) => void (await sql.execute("INSERT INTO race_things (id) VALUES (?)", ["once"])) },
+        ];
+        await Promise.all([store.migrate("race", race), other.migrate("race", race)]);
+        expect(await store.sql.query("SELECT id FROM race_things")).toEqual([{ id: "once" }]);
+        const spec = { name: "race_docs", indexes: { name: "string" as const } };
+        const [mine, theirs] = await Promise.all([store.define<Npc>(spec), other.define<Npc>(spec)]);
+        await theirs.put({ id: "r", doc: { name: "shared" } });
+        expect((await mine.find({ where: { name: "shared" } })).map((r) => r.id)).toEqual(["r"]);
+      } finally {
+        await other.close();
+      }
+    });
+
     it("refuses migration lists with gaps and owners that are not names", async () => {
       expect((await ensoulRejection(store.migrate("gappy", [v1, v3]))).field).toBe("migrations[1].version");
       expect((await ensoulRejection(store.migrate("Bad Owner", [v1]))).field).toBe("owner");

@@ -16,6 +16,8 @@ export interface StoreFixture {
   store: DataStore;
   /** Closes the store and opens the same database again (a restart). */
   reopen(): Promise<DataStore>;
+  /** Opens a second store on the same database, as another replica would; the caller closes it. */
+  another(): Promise<DataStore>;
   /** Closes whatever is open and deletes the database. */
   destroy(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export const sqliteAdapter: AdapterUnderTest = {
         store = await openSqliteStore(file);
         return store;
       },
+      another: () => openSqliteStore(file),
       async destroy() {
         await store.close();
         rmSync(dir, { recursive: true, force: true });
@@ -70,6 +73,7 @@ export const postgresAdapter: AdapterUnderTest = {
         store = await openPostgresStore({ url, schema });
         return store;
       },
+      another: () => openPostgresStore({ url, schema }),
       async destroy() {
         await store.close();
         const dropper = await openPostgresStore({ url, schema, dropSchemaOnClose: true });

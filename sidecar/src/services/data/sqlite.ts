@@ -48,12 +48,38 @@ function openDatabase(file: string): Database.Database {
     db.pragma("journal_mode = WAL");
     // NORMAL in WAL mode loses nothing when the process dies; only an OS crash can cost the last commits.
     db.pragma("synchronous = NORMAL");
-    db.pragma("busy_timeout = 5000");
+    // No busy_timeout: SQLite would wait for another connection's lock by blocking this thread,
+    // and with it the event loop that may be what has to finish that other transaction (two
+    // stores in one process). Busy statements are retried asynchronously instead (retryBusy).
+    db.pragma("busy_timeout = 0");
     return db;
   } catch (err) {
     // Same code and field as the other data-dir failures, so `ensoul serve` exits with its data-dir status.
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new EnsoulError("FAILED_PRECONDITION", `data dir ${path.dirname(file)} is not usable (${reason}): cannot open the embedded database ${path.basename(file)}; choose another with --data`, { field: "data", cause: err });
+  }
+}
+
+const BUSY_GIVE_UP_MS = 10_000;
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+}
+
+/** Runs `attempt` again, with growing pauses, while another connection holds the write lock. */
+async function retryBusy<R>(file: string, attempt: () => Promise<R> | R): Promise<R> {
+  const started = Date.now();
+  for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 50)) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+      if (Date.now() - started > BUSY_GIVE_UP_MS) {
+        throw new EnsoulError("UNAVAILABLE", `the embedded database ${file} stayed locked by another connection for ${BUSY_GIVE_UP_MS / 1000} s`, { cause: err });
+      }
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
   }
 }
 
@@ -80,7 +106,8 @@ export function sqliteDriver(file: string): SqlDriver {
     execute: async (sql, params) => prepare(sql).run(...bindable(params)).changes,
     runScript: async (sql) => void db.exec(sql),
   };
-  const whenFree = <R>(call: () => Promise<R>): Promise<R> => (lock.busy ? lock.run(call) : call());
+  /** Runs `call` unless a transaction of ours is open or queued (then after it), retrying while busy. */
+  const whenFree = <R>(call: () => Promise<R>): Promise<R> => retryBusy(file, () => (lock.busy ? lock.run(call) : call()));
   return {
     dialect: "sqlite",
     types: { text: "TEXT", bigint: "INTEGER", real: "REAL", boolean: "INTEGER", blob: "BLOB" },
@@ -92,10 +119,10 @@ export function sqliteDriver(file: string): SqlDriver {
     },
     transaction: (work) =>
       lock.run(async () => {
-        db.exec("BEGIN IMMEDIATE");
+        await retryBusy(file, () => db.exec("BEGIN IMMEDIATE"));
         try {
           const result = await work(direct);
-          db.exec("COMMIT");
+          await retryBusy(file, () => db.exec("COMMIT"));
           return result;
         } catch (err) {
           if (db.inTransaction) db.exec("ROLLBACK");
