@@ -5,9 +5,10 @@
  *   - POST /v1/system/ping with an API token, and with a sidecar access token (JWT): each
  *     request is authenticated (hash lookup or EdDSA verify), re-checked for revocation and
  *     expiry, authorized against the access table and written to the audit log,
- * and prints each path's requests/s and latency, its ratio to /healthz and the added cost per
- * request in µs. Then the same for WebSocket Ping frames, where authentication happens once at
- * Hello and every frame pays only the revocation/expiry re-check and the table lookup.
+ * and prints each path's requests/s and latency, its ratio to /healthz and the server time it
+ * adds per request. Then the same for WebSocket Ping frames, where authentication happens once
+ * at Hello and every frame pays only the revocation/expiry re-check and the table lookup; and
+ * last the auth service alone, in process: authenticate (with its audit append) and authorize.
  *
  * Rounds alternate between the paths; the median round is printed. Options (env): BENCH_N
  * (requests per path per round, default 4000), BENCH_CLIENTS (concurrent requests, default 8).
@@ -18,7 +19,10 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Method } from "../src/gateway/methods.js";
 import { EnsoulClient } from "../src/lib/client.js";
+import { createLogger } from "../src/lib/logger.js";
+import { createAuthService } from "../src/services/auth/index.js";
 import { waitForLine } from "./child-output.js";
 
 const N = Number(process.env["BENCH_N"] ?? 4000);
@@ -71,8 +75,8 @@ async function run(n: number, send: () => Promise<number>): Promise<Result> {
 
 const median = (rounds: Result[]): Result => [...rounds].sort((a, b) => a.rps - b.rps)[Math.floor(rounds.length / 2)]!;
 const fmt = (r: Result): string => `${Math.round(r.rps).toLocaleString("en-US").padStart(7)} req/s   p50 ${r.p50.toFixed(0).padStart(5)} µs   p99 ${r.p99.toFixed(0).padStart(6)} µs`;
-/** The extra time one request costs against the reference, from throughput over the same concurrency. */
-const addedUs = (r: Result, ref: Result): number => (CLIENTS * 1e6) / r.rps - (CLIENTS * 1e6) / ref.rps;
+/** The extra server time one request costs against the reference (the sidecar is one thread). */
+const addedUs = (r: Result, ref: Result): number => 1e6 / r.rps - 1e6 / ref.rps;
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "ensoul-bench-auth-"));
@@ -106,7 +110,7 @@ async function main(): Promise<void> {
     console.log("\nHTTP (every request authenticated, authorized and audited):");
     for (let p = 0; p < paths.length; p++) {
       const r = results[p]!;
-      const ratio = p === 0 ? "" : `   ratio to /healthz ${(r.rps / reference.rps).toFixed(2)}× throughput, +${addedUs(r, reference).toFixed(0)} µs a request`;
+      const ratio = p === 0 ? "" : `   ratio to /healthz ${(r.rps / reference.rps).toFixed(2)}× throughput, +${addedUs(r, reference).toFixed(0)} µs server time a request`;
       console.log(`  ${paths[p]![0].padEnd(38)} ${fmt(r)}${ratio}`);
     }
 
@@ -147,10 +151,46 @@ async function main(): Promise<void> {
     const report = (await admin.call("auditVerify", {})).auditReport!;
     console.log(`\naudit log after the run: ${report.entries} entries, chain ${report.ok ? "intact" : `BROKEN: ${report.problem}`}`);
     await admin.close();
+    await inProcess();
   } finally {
     agent.destroy();
     sidecar.kill("SIGTERM");
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The auth service alone, in this process on a fresh data dir: what authenticate (with
+ * its audit append) and the per-frame authorize cost, with no HTTP or codec around them.
+ */
+async function inProcess(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), "ensoul-bench-auth-inproc-"));
+  const auth = await createAuthService({ dataDir: dir, log: createLogger("silent") });
+  try {
+    const token = auth.adminToken.token;
+    const principal = await auth.authenticator.authenticate(token);
+    const ping = { service: "system", name: "ping", request: "ping", response: "pong", streaming: false, handle: () => ({}) } as unknown as Method;
+    const time = async (n: number, fn: () => unknown): Promise<number> => {
+      for (let i = 0; i < Math.min(n, 2000); i++) await fn();
+      const t = performance.now();
+      for (let i = 0; i < n; i++) await fn();
+      return ((performance.now() - t) * 1000) / n;
+    };
+    const authenticateUs = await time(N, () => auth.authenticator.authenticate(token));
+    const auditUs = await time(N, () => auth.audit.record({ kind: "bench", subject: "bench", outcome: "ok" }));
+    // authorize is synchronous: timed in a plain loop, without an await per call.
+    const frames = N * 100;
+    for (let i = 0; i < frames; i++) auth.authenticator.authorize(principal, ping);
+    const t = performance.now();
+    for (let i = 0; i < frames; i++) auth.authenticator.authorize(principal, ping);
+    const authorizeNs = ((performance.now() - t) * 1e6) / frames;
+    console.log("\nin process (the auth service alone, no HTTP):");
+    console.log(`  authenticate (API token, incl. audit append)  ${authenticateUs.toFixed(1).padStart(7)} µs`);
+    console.log(`    of which the audit append                   ${auditUs.toFixed(1).padStart(7)} µs`);
+    console.log(`  authorize (revocation, expiry, access table)  ${authorizeNs.toFixed(0).padStart(7)} ns   (every request and frame)`);
+  } finally {
+    await auth.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
