@@ -58,3 +58,13 @@ export async function connectFromFlags(flags: ConnectFlags): Promise<EnsoulClien
   const ca = url.startsWith("wss:") ? resolveCa(flags) : undefined;
   return EnsoulClient.connect(url, { token: resolveToken(flags), clientName: `ensoul-cli/${SERVER_VERSION}`, timeoutMs, ...(ca ? { ca } : {}) });
 }
+
+/** Connects from the flags, runs `work` with the client, and closes it whatever happens. */
+export async function withClient<T>(flags: ConnectFlags, work: (client: EnsoulClient) => Promise<T>): Promise<T> {
+  const client = await connectFromFlags(flags);
+  try {
+    return await work(client);
+  } finally {
+    await client.close();
+  }
+}

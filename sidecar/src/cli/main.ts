@@ -13,6 +13,7 @@ import { registerAuthCommands } from "../services/auth/cli.js";
 import { registerBodyCommand } from "../services/generate/body/cli.js";
 import { registerGenerateCommand } from "../services/generate/cli.js";
 import { registerPlanCommand } from "../services/planner/cli.js";
+import { registerSecurityCommands } from "../services/security/cli.js";
 import { registerInfoCommand, registerKeystoreCommand, registerPingCommand, registerServeCommand } from "./commands.js";
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
 
@@ -28,6 +29,7 @@ export function buildProgram(out: (line: string) => void = (l) => console.log(l)
   registerInfoCommand(program, out);
   registerPingCommand(program, out);
   registerKeystoreCommand(program, out);
+  registerSecurityCommands(program, out);
   registerGenerateCommand(program, out);
   registerPlanCommand(program, out);
   registerBodyCommand(program);

@@ -4,22 +4,12 @@
  * (where no data dir is at hand). They connect like `ensoul ping` (--url, --token, --data).
  */
 import type { Command } from "commander";
-import { addConnectOptions, connectFromFlags, type ConnectFlags } from "../../cli/connect.js";
+import { addConnectOptions, withClient, type ConnectFlags } from "../../cli/connect.js";
 import type { TokenInfo } from "../../generated/ensoul_v1.js";
-import type { EnsoulClient } from "../../lib/client.js";
 import { EnsoulError } from "../../lib/errors.js";
 import { parseTtl } from "./tokens.js";
 
 type Out = (line: string) => void;
-
-async function withClient<T>(flags: ConnectFlags, work: (client: EnsoulClient) => Promise<T>): Promise<T> {
-  const client = await connectFromFlags(flags);
-  try {
-    return await work(client);
-  } finally {
-    await client.close();
-  }
-}
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 

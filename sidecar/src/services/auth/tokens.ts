@@ -28,17 +28,8 @@ export function hashSecret(secret: string): string {
 
 export const newTokenId = (): string => newId("tok", 9);
 
-const TTL_UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
-
-/** Parses a lifetime like "30d", "12h", "15m", "90s" or a number of seconds; returns ms. */
-export function parseTtl(text: string, field = "ttl"): number {
-  const match = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
-  const ms = match ? Number(match[1]) * TTL_UNITS_MS[match[2] || "s"]! : NaN;
-  if (!Number.isSafeInteger(ms) || ms <= 0) {
-    throw new EnsoulError("INVALID_ARGUMENT", `${field} must be a duration like 30d, 12h, 15m or 90s, got "${text}"`, { field });
-  }
-  return ms;
-}
+// The duration parser moved to lib/ so every CLI reads --ttl alike; re-exported for auth's callers.
+export { parseTtl } from "../../lib/duration.js";
 
 /** Checks a list of role names from a request: at least one, each known, no repeats. */
 export function checkRoles(names: readonly string[], field: string): Role[] {
