@@ -6,7 +6,7 @@
  * data layer (validation, JSON, indexed columns) costs.
  *
  * Sections: each is a function returning rows, run in order; the queue's half (enqueue→done
- * latency, jobs/s, embedded vs BullMQ) is meant to be one more entry in SECTIONS.
+ * latency, jobs/s, embedded vs BullMQ) is queue-section.ts.
  * BENCH_DATA_N sets the records per measure (default 2000).
  */
 
@@ -19,6 +19,7 @@ import pg from "pg";
 import type { Collection, DataStore } from "../src/services/data/index.js";
 import { openPostgresStore } from "../src/services/data/postgres.js";
 import { openSqliteStore } from "../src/services/data/sqlite.js";
+import { queueSection } from "./queue-section.js";
 
 const N = Number(process.env["BENCH_DATA_N"] ?? 2000);
 
@@ -128,11 +129,12 @@ const dataSection: BenchSection = {
   },
 };
 
-/** Sections run in this order; add the queue's here. */
-const SECTIONS: BenchSection[] = [dataSection];
+/** Sections run in this order. */
+const SECTIONS: BenchSection[] = [dataSection, queueSection];
 
 function format(value: number, unit: BenchRow["unit"]): string {
-  return `${value >= 100 ? Math.round(value).toLocaleString("en-US") : value.toFixed(1)} ${unit}`;
+  // Sub-millisecond latencies (the embedded queue's) keep three decimals.
+  return `${value >= 100 ? Math.round(value).toLocaleString("en-US") : value.toFixed(value >= 1 ? 1 : 3)} ${unit}`;
 }
 
 function printSection(title: string, rows: BenchRow[]): void {
