@@ -74,6 +74,23 @@ func test_agents_readied_in_one_frame_share_one_client() -> void:
 	assert_true(agent.client == other.client and agent.client == clients[0])
 
 
+func test_a_stopped_agent_starts_over() -> void:
+	agent.client = client
+	await client.open()
+	add_child(villager)
+	if not await _wait_for("action:call_taxi"):
+		return
+	await agent.report_success()
+	agent.stop()
+	assert_false(agent.is_running())
+	agent.start()
+	if not await _wait_for("action:call_taxi", 2):
+		return
+	assert_eq([agent.revision, agent.step], [1, 0], "a fresh plan from the first step")
+	var ok := await agent.report_success()
+	assert_true(ok.ok, str(ok))
+
+
 func test_a_broke_npc_gets_no_plan_and_a_new_goal_plans_again() -> void:
 	agent.client = client
 	await client.open()

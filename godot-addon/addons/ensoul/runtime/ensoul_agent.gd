@@ -98,6 +98,11 @@ func start() -> void:
 		error_received.emit(EnsoulResult.failure(EnsoulV1.ErrorCode.INVALID_ARGUMENT, "%s: %s" % [agent_id, problem], "domain"))
 		return
 	_wanted = true
+	# A new session: nothing of a stopped one carries over (stop() made the sidecar forget it).
+	plan = []
+	plan_found = false
+	revision = 0
+	step = 0
 	_ensure_client()
 	if client.is_open():
 		_open_session(false)
