@@ -40,6 +40,8 @@ signal planning_failed
 ## Something went wrong talking to the sidecar (a refused report, a lost session that could not
 ## be reopened); [param error] carries the protocol's code and message.
 signal error_received(error: EnsoulResult)
+# A session close ended (see _close_session).
+signal _closed
 
 ## Where the root keeps the client agents share when nobody gave them one.
 const SHARED_CLIENT_META := &"ensoul_shared_client"
@@ -68,6 +70,7 @@ var revision: int = 0
 var step: int = 0
 
 var _session: EnsoulAgentSession = null
+var _closes_pending: int = 0
 var _wanted: bool = false
 var _reporting: bool = false
 
@@ -98,6 +101,10 @@ func start() -> void:
 		error_received.emit(EnsoulResult.failure(EnsoulV1.ErrorCode.INVALID_ARGUMENT, "%s: %s" % [agent_id, problem], "domain"))
 		return
 	_wanted = true
+	while _closes_pending > 0:
+		await _closed
+	if not _wanted:
+		return  # stopped again meanwhile
 	# A new session: nothing of a stopped one carries over (stop() made the sidecar forget it).
 	plan = []
 	plan_found = false
@@ -119,7 +126,16 @@ func stop() -> void:
 	var session := _session
 	_session = null
 	if session and not session.is_done():
-		session.close()
+		_close_session(session)
+
+
+## Closes [param session] on the sidecar; a start() meanwhile waits for it (the sidecar may
+## answer requests out of order, and the id is taken until the close is done).
+func _close_session(session: EnsoulAgentSession) -> void:
+	_closes_pending += 1
+	await session.close()
+	_closes_pending -= 1
+	_closed.emit()
 
 
 ## The action being carried out, as [code]{"name", "args"}[/code], or an empty dictionary.
