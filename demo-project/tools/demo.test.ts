@@ -63,6 +63,18 @@ describe("the village demo", () => {
     expect(options.files.map((f) => f.path)).toContain("addons/ensoul/client/ensoul_client.gd");
   });
 
+  it("says why when the sidecar refuses it, and quits with 1 instead of waiting", async () => {
+    const run = await godot.run({
+      ...(await demoPackOptions()),
+      args: ["--headless"],
+      timeoutMs: 60_000,
+      userArgs: [`--ensoul-url=${sidecar.url}`, "--ensoul-token=ens_not_a_token", "--demo-seconds=60"],
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.scriptErrors).toEqual([]);
+    expect(run.stderr.some((l) => l.startsWith(`DEMO-ERROR the sidecar at ${sidecar.url} refused the token`))).toBe(true);
+  }, 90_000);
+
   it("runs 60 s of game time; villagers with bodies replan around a barrier and a taken tool", async () => {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const screenshot = path.join(SCREENSHOT_DIR, "demo-village.png");

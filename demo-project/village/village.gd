@@ -140,6 +140,14 @@ func _connect_sidecar() -> void:
 	add_child(client)
 	_log("Connecting to %s" % client.url)
 	var opened := await client.open()
+	# A player may start the sidecar after the game: keep trying (a test fails at once instead).
+	while not opened.ok and not _has_user_arg("demo-seconds") and opened.error_name() != "UNAUTHENTICATED":
+		_log("No sidecar at %s yet (start it with npm start); trying again…" % client.url)
+		await get_tree().create_timer(3.0, true, false, true).timeout
+		opened = await client.open()
+	if opened.error_name() == "UNAUTHENTICATED":
+		_error("the sidecar at %s refused the token: %s (set ensoul/sidecar/token)" % [client.url, opened.message])
+		return
 	if not opened.ok:
 		_error("cannot reach the sidecar at %s: %s (start it with npm start)" % [client.url, opened.message])
 		return
