@@ -49,8 +49,18 @@ function readAdminTokenFile(dataDir: string, file: string): string | undefined {
   }
 }
 
-/** Makes the first admin token when no token exists yet; otherwise reads admin.token. */
-export async function ensureAdminToken(dataDir: string, tokens: TokenRegistry, audit: AuditLog, nowMs: number): Promise<AdminToken> {
+/**
+ * Makes the first admin token when no token exists yet; otherwise reads admin.token. `claim`
+ * records which token is the first one and says whether this call won: replicas starting at
+ * once on a fresh database make one first admin token between them, not one each.
+ */
+export async function ensureAdminToken(
+  dataDir: string,
+  tokens: TokenRegistry,
+  audit: AuditLog,
+  nowMs: number,
+  claim: (tokenId: string) => Promise<boolean>,
+): Promise<AdminToken> {
   const file = path.join(dataDir, ADMIN_TOKEN_FILE);
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -61,6 +71,7 @@ export async function ensureAdminToken(dataDir: string, tokens: TokenRegistry, a
   if ((await tokens.count()) > 0) return { token: existing ?? "", file, created: false };
   const secret = existing ?? mintSecret();
   const id = newTokenId();
+  if (!(await claim(id))) return { token: existing ?? "", file, created: false };
   await tokens.add({ id, hash: hashSecret(secret), subject: FIRST_ADMIN_SUBJECT, roles: ["admin"], project: "", createdAtMs: nowMs, expiresAtMs: 0, revokedAtMs: 0, createdBy: "first-run" });
   await audit.record({ kind: "token.create", subject: "first-run", outcome: "ok", detail: { tokenId: id, tokenSubject: FIRST_ADMIN_SUBJECT, roles: "admin", project: "" } });
   if (existing !== undefined) return { token: existing, file, created: false };

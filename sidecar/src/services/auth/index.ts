@@ -75,7 +75,8 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     const accessTokens = await AccessTokens.open(store, now, options.oidc);
     const policy = new AccessPolicy(options.access ?? ACCESS);
     const admin = new TokenAdmin(tokens, new TotpMfa(store, now), accessTokens, audit, now);
-    const adminToken = await ensureAdminToken(options.dataDir, tokens, audit, now());
+    const claimFirstAdmin = async (id: string): Promise<boolean> => (await store!.putSettingOnce("first_admin_token", id)) === id;
+    const adminToken = await ensureAdminToken(options.dataDir, tokens, audit, now(), claimFirstAdmin);
     const authenticator = new TokenAuthenticator({ tokens, accessTokens, policy, audit, log: options.log, now });
     let poll: NodeJS.Timeout | undefined;
     if (options.revocationPollMs) {
