@@ -176,6 +176,8 @@ describe("Characters dock (GDScript)", () => {
     const expected = generateProceduralCharacter({ prompt: PROMPT, seed: SEED, generator: "procedural" });
     expect(printed(run.stdout, "DOCK-CHARACTER")).toEqual(expected);
     expectFieldsShow(run.stdout, expected);
+    // Connected, the sidecar's version and a measured round trip.
+    expect(run.stdout).toContainEqual(expect.stringMatching(/^DOCK-STATUS Sidecar: connected · version \d+\.\d+\.\d+ · \d+ ms$/));
     const errorLine = run.stdout.find((l) => l.startsWith("DOCK-ERROR-SHOWN "));
     expect(errorLine).toMatch(/"llm" generator has no model here.*FAILED_PRECONDITION/);
     expect(readFileSync(shots.generated).length).toBeGreaterThan(10_000);

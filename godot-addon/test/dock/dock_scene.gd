@@ -7,6 +7,7 @@ extends Control
 ##   (the test types a prompt and a seed, and clicks Generate)
 ##   DOCK-CHARACTER {json}   the generated character, as the dock holds it
 ##   DOCK-FIELDS {json}      what the fields view shows for each field
+##   DOCK-STATUS text        the status line then
 ##   DOCK-GENERATED          streamed, filled, body shown: the test takes a screenshot, drags
 ##                           on the preview and clicks Save
 ##   DOCK-SAVED path         the .tres and .glb were written and load back
@@ -86,6 +87,7 @@ func _ready() -> void:
 	# Two frames so the preview has drawn the body before the screenshot.
 	await get_tree().process_frame
 	await get_tree().process_frame
+	print("DOCK-STATUS %s" % (dock.get_node("%StatusLabel") as Label).text)
 	print("DOCK-GENERATED")
 	if args.get("mode", "") == "model":
 		await _check_cancel(generated)
