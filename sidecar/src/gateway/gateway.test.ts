@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import { codecs, ErrorCode, type Envelope } from "../generated/ensoul_v1.js";
 import { EnsoulClient } from "../lib/client.js";
@@ -18,6 +18,8 @@ const MAX_FRAME = 4096;
 const FLOOD_FRAMES = 20_000;
 const FLOOD_FRAME_BYTES = 4000;
 let floodSent = 0;
+/** How each test/tick stream ended: asked-for ticks, and whether its signal was aborted. */
+const tickOutcomes: { ticks: number; aborted: boolean }[] = [];
 let dataDir: string;
 let gateway: Gateway;
 let url: string;
@@ -26,7 +28,7 @@ let token: string;
 let auth: AuthService;
 
 /** The real access table plus the test methods below. */
-const TEST_ACCESS = { ...ACCESS, "test/count": ["admin"], "test/slow": ["admin"], "test/flood": ["admin"], "test/forbidden": ["viewer"] } as const;
+const TEST_ACCESS = { ...ACCESS, "test/count": ["admin"], "test/slow": ["admin"], "test/flood": ["admin"], "test/forbidden": ["viewer"], "test/tick": ["admin"] } as const;
 
 /** Test-only methods: a slow one (for the in-flight limit) and a stream, on bodies the protocol has. */
 function testMethods(): MethodTable {
@@ -69,6 +71,23 @@ function testMethods(): MethodTable {
           sink.send("pong", { payload });
           await sink.drained();
         }
+      },
+    }),
+  );
+  table.add(
+    streaming({
+      service: "test",
+      name: "tick",
+      request: "agentAck",
+      response: "pong",
+      // One frame every 5 ms, `revision` of them; stops early when its signal aborts.
+      handle: async (req, ctx, sink) => {
+        const ticks = req.revision ?? 0;
+        for (let i = 0; i < ticks && !ctx.signal.aborted; i++) {
+          sink.send("pong", { sentAtUs: i });
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        tickOutcomes.push({ ticks, aborted: ctx.signal.aborted });
       },
     }),
   );
@@ -307,6 +326,53 @@ describe("WebSocket session", () => {
     }
     expect(frames).toBe(FLOOD_FRAMES);
     expect(sentWhilePaused).toBeLessThan(frames);
+    s.ws.close();
+  });
+
+  it("aborts a stream's signal on Cancel and ends it with CANCELLED while others go on", async () => {
+    tickOutcomes.length = 0;
+    const client = await EnsoulClient.connect(url, { token });
+    const cancel = new AbortController();
+    let cancelledFrames = 0;
+    const long = client.stream("agentAck", { revision: 10_000 }, () => {
+      if (++cancelledFrames === 3) cancel.abort();
+    }, { signal: cancel.signal });
+    const otherFrames: Envelope[] = [];
+    const other = client.stream("agentAck", { revision: 20 }, (e) => otherFrames.push(e));
+    await expect(long).rejects.toMatchObject({ code: "CANCELLED" });
+    const end = await other;
+    expect(end.body).toBe("endOfStream");
+    expect(otherFrames).toHaveLength(20);
+    await vi.waitFor(() => expect(tickOutcomes).toHaveLength(2));
+    expect(tickOutcomes).toContainEqual({ ticks: 10_000, aborted: true });
+    expect(tickOutcomes).toContainEqual({ ticks: 20, aborted: false });
+    await client.close();
+  });
+
+  it("answers Cancel with one CANCELLED error, ignores it for unknown ids, and never counts it in flight", async () => {
+    const s = await rawSocket();
+    s.ws.send(hello());
+    await s.next();
+    // Four long streams fill the in-flight limit; Cancels still pass.
+    for (const id of [2, 3, 4, 5]) s.ws.send(codecs.Envelope.encode({ id, agentAck: { revision: 10_000 } }));
+    s.ws.send(codecs.Envelope.encode({ id: 6, cancel: { requestId: 99 } }));
+    s.ws.send(codecs.Envelope.encode({ id: 7, cancel: { requestId: 3 } }));
+    s.ws.send(codecs.Envelope.encode({ id: 8, cancel: { requestId: 3 } }));
+    const ends: Envelope[] = [];
+    for (const id of [2, 4, 5]) s.ws.send(codecs.Envelope.encode({ id: 10 + id, cancel: { requestId: id } }));
+    while (ends.length < 4) {
+      const env = await s.next();
+      if (env.body !== "pong") ends.push(env);
+    }
+    for (const env of ends) expectError(env, "CANCELLED");
+    expect(ends.map((e) => Number(e.replyTo)).sort()).toEqual([2, 3, 4, 5]);
+    // Nothing more for the cancelled streams (no EndOfStream, no second error); the slots are free again.
+    s.ws.send(codecs.Envelope.encode({ id: 20, ping: { payload: new Uint8Array([1]) } }));
+    let next = await s.next();
+    while (next.body === "pong" && Number(next.replyTo) !== 20) next = await s.next();
+    expect(Number(next.replyTo)).toBe(20);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.frames.filter((f) => f.body !== "pong")).toEqual([]);
     s.ws.close();
   });
 

@@ -54,6 +54,8 @@ function idKey(id: Id | undefined): number {
 class InFlight {
   private controller: AbortController | undefined;
   private aborted = false;
+  /** Set once the client's Cancel was answered with CANCELLED: the handler's own end sends nothing. */
+  cancelled = false;
 
   get signal(): AbortSignal {
     if (!this.controller) {
@@ -217,6 +219,10 @@ export class WebSocketSession {
       this.sendError(id, new EnsoulError("UNIMPLEMENTED", "the envelope carries no request this server knows"));
       return;
     }
+    if (body === "cancel") {
+      this.cancel(envelope.cancel?.requestId);
+      return;
+    }
     if (body === "hello") {
       this.sendError(id, new EnsoulError("FAILED_PRECONDITION", "Hello was already accepted on this connection", { field: "hello" }));
       return;
@@ -265,6 +271,10 @@ export class WebSocketSession {
     };
     const finish = (err?: unknown): void => {
       this.inFlight.delete(key);
+      if (state.cancelled) {
+        metrics.record("CANCELLED", startMs);
+        return;
+      }
       if (err === undefined) {
         metrics.record("OK", startMs);
         return;
@@ -286,7 +296,7 @@ export class WebSocketSession {
       }
       if (reply instanceof Promise) {
         reply.then((r) => {
-          this.send({ replyTo: id, [method.response]: r } as Envelope);
+          if (!state.cancelled) this.send({ replyTo: id, [method.response]: r } as Envelope);
           finish();
         }, finish);
       } else {
@@ -313,7 +323,20 @@ export class WebSocketSession {
       },
     };
     await method.handle(request, ctx, sink);
-    this.send({ replyTo: id, endOfStream: { frames } });
+    if (!ctx.signal.aborted) this.send({ replyTo: id, endOfStream: { frames } });
+  }
+
+  /**
+   * The client's Cancel: aborts the request's signal and ends it with CANCELLED at once. An id
+   * not in flight (unknown, or its request just ended) is ignored, as a Cancel races with the
+   * end by design; a Cancel takes no in-flight slot and gets no reply of its own.
+   */
+  private cancel(requestId: Id | undefined): void {
+    const state = this.inFlight.get(idKey(requestId));
+    if (!state || state.cancelled) return;
+    state.cancelled = true;
+    state.abort();
+    this.sendError(requestId!, new EnsoulError("CANCELLED", "cancelled by the client"));
   }
 
   private send(envelope: Envelope): void {

@@ -20,6 +20,12 @@ export interface ConnectOptions {
   ca?: string | Buffer;
 }
 
+export interface RequestOptions {
+  timeoutMs?: number;
+  /** Aborting it rejects the request with CANCELLED at once and sends the server a Cancel. */
+  signal?: AbortSignal;
+}
+
 /** TLS verification failures Node reports by code: the server's certificate is not trusted. */
 const UNTRUSTED_CERT = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS/;
 
@@ -123,11 +129,26 @@ export class EnsoulClient {
     message: BodyOf<K>,
     timeoutMs: number | undefined,
     onFrame?: (envelope: Envelope) => void,
+    signal?: AbortSignal,
   ): Promise<Envelope> {
     if (this.closedError) return Promise.reject(this.closedError);
+    if (signal?.aborted) return Promise.reject(new EnsoulError("CANCELLED", `${body} was cancelled by the caller`));
     const id = this.nextId++;
     return new Promise<Envelope>((resolve, reject) => {
-      const pending: Pending = { resolve, reject, onFrame };
+      const settle = (): void => signal?.removeEventListener("abort", onAbort);
+      const pending: Pending = {
+        resolve: (envelope) => (settle(), resolve(envelope)),
+        reject: (err) => (settle(), reject(err)),
+        onFrame,
+      };
+      // Cancelling ends the request here at once and tells the server to stop its work (no reply).
+      const onAbort = (): void => {
+        if (!this.pending.has(id)) return;
+        this.finish(id);
+        if (this.socket.readyState === WebSocket.OPEN) this.socket.send(codecs.Envelope.encode({ cancel: { requestId: id } }));
+        pending.reject(new EnsoulError("CANCELLED", `${body} was cancelled by the caller`));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
       if (timeoutMs !== undefined) {
         pending.timer = setTimeout(() => {
           this.pending.delete(id);
@@ -140,8 +161,8 @@ export class EnsoulClient {
   }
 
   /** Sends a request and resolves with the reply envelope (rejects with the Error frame's code). */
-  call<K extends BodyName>(body: K, message: BodyOf<K>, options: { timeoutMs?: number } = {}): Promise<Envelope> {
-    return this.request(body, message, options.timeoutMs ?? 30_000);
+  call<K extends BodyName>(body: K, message: BodyOf<K>, options: RequestOptions = {}): Promise<Envelope> {
+    return this.request(body, message, options.timeoutMs ?? 30_000, undefined, options.signal);
   }
 
   /** Sends a streaming request; every frame goes to onFrame, the promise settles at the end. */
@@ -149,9 +170,9 @@ export class EnsoulClient {
     body: K,
     message: BodyOf<K>,
     onFrame: (envelope: Envelope) => void,
-    options: { timeoutMs?: number } = {},
+    options: RequestOptions = {},
   ): Promise<Envelope> {
-    return this.request(body, message, options.timeoutMs, onFrame);
+    return this.request(body, message, options.timeoutMs, onFrame, options.signal);
   }
 
   /** Sends raw bytes as one binary frame (for tests of the server's defences). */

@@ -2669,7 +2669,7 @@ class EndOfStream extends RefCounted:
 
 ## One WebSocket binary frame is one Envelope.
 class Envelope extends RefCounted:
-	## Which field of the oneof is set: one of &"hello", &"welcome", &"error", &"end_of_stream", &"ping", &"pong", &"server_info_request", &"server_info", &"domain_put", &"domain_info", &"plan_request", &"plan_reply", &"agent_open", &"agent_plan", &"agent_report", &"agent_set_goal", &"agent_close", &"agent_ack", &"generate_request", &"generate_delta", &"generate_done", &"body_build", &"body_built", &"asset_put_begin", &"asset_upload", &"asset_put_chunk", &"asset_put_ack", &"asset_put_commit", &"asset_info", &"asset_get", &"asset_data", &"asset_stat", &"asset_list", &"asset_list_reply", &"token_create", &"token_created", &"token_list", &"token_list_reply", &"token_revoke", &"token_revoked", &"mfa_enrol", &"mfa_enrolment", &"mfa_confirm", &"mfa_confirmed", &"access_token_request", &"access_token", &"audit_verify", &"audit_report", &"transit_encrypt", &"transit_ciphertext", &"transit_decrypt", &"transit_plaintext", &"transit_rotate", &"transit_key_state", &"transit_rewrap", &"secret_put", &"secret_meta", &"secret_get", &"secret", &"secret_list", &"secret_list_reply", &"lease_renew", &"lease_revoke", &"lease", &"character_put", &"character_record", &"character_get", &"character_list", &"character_list_reply", &"character_search", &"character_search_reply", &"character_delete", &"character_deleted", &"job_get", &"job_info", &"job_cancel", &"job_list", &"job_list_reply", &"job_watch", &"job_event", &"generate_job_submit", or &"" for none.
+	## Which field of the oneof is set: one of &"hello", &"welcome", &"error", &"end_of_stream", &"ping", &"pong", &"server_info_request", &"server_info", &"cancel", &"domain_put", &"domain_info", &"plan_request", &"plan_reply", &"agent_open", &"agent_plan", &"agent_report", &"agent_set_goal", &"agent_close", &"agent_ack", &"generate_request", &"generate_delta", &"generate_done", &"body_build", &"body_built", &"asset_put_begin", &"asset_upload", &"asset_put_chunk", &"asset_put_ack", &"asset_put_commit", &"asset_info", &"asset_get", &"asset_data", &"asset_stat", &"asset_list", &"asset_list_reply", &"token_create", &"token_created", &"token_list", &"token_list_reply", &"token_revoke", &"token_revoked", &"mfa_enrol", &"mfa_enrolment", &"mfa_confirm", &"mfa_confirmed", &"access_token_request", &"access_token", &"audit_verify", &"audit_report", &"transit_encrypt", &"transit_ciphertext", &"transit_decrypt", &"transit_plaintext", &"transit_rotate", &"transit_key_state", &"transit_rewrap", &"secret_put", &"secret_meta", &"secret_get", &"secret", &"secret_list", &"secret_list_reply", &"lease_renew", &"lease_revoke", &"lease", &"character_put", &"character_record", &"character_get", &"character_list", &"character_list_reply", &"character_search", &"character_search_reply", &"character_delete", &"character_deleted", &"job_get", &"job_info", &"job_cancel", &"job_list", &"job_list_reply", &"job_watch", &"job_event", &"generate_job_submit", or &"" for none.
 	var body: StringName = &""
 	## Set by the sender of a request; unique per connection and direction.
 	var id: int = 0
@@ -2707,6 +2707,11 @@ class Envelope extends RefCounted:
 		set(value):
 			server_info = value
 			body = &"server_info"
+	## Stops a request in flight; no reply, and ignored when that request is unknown or over.
+	var cancel: Cancel = null:
+		set(value):
+			cancel = value
+			body = &"cancel"
 	## planner
 	var domain_put: DomainPut = null:
 		set(value):
@@ -3051,6 +3056,9 @@ class Envelope extends RefCounted:
 		if body == &"server_info":
 			w.tag(17, 2)
 			w.message(server_info if server_info != null else ServerInfo.new())
+		if body == &"cancel":
+			w.tag(18, 2)
+			w.message(cancel if cancel != null else Cancel.new())
 		if body == &"domain_put":
 			w.tag(100, 2)
 			w.message(domain_put if domain_put != null else DomainPut.new())
@@ -3342,6 +3350,13 @@ class Envelope extends RefCounted:
 					var _sub := ServerInfo.new()
 					r.message(_sub)
 					server_info = _sub
+				18:
+					if _wire != 2:
+						r.skip(_wire)
+						continue
+					var _sub := Cancel.new()
+					r.message(_sub)
+					cancel = _sub
 				100:
 					if _wire != 2:
 						r.skip(_wire)
@@ -3882,6 +3897,8 @@ class Envelope extends RefCounted:
 			d["serverInfoRequest"] = (server_info_request if server_info_request != null else ServerInfoRequest.new()).to_dict()
 		if body == &"server_info":
 			d["serverInfo"] = (server_info if server_info != null else ServerInfo.new()).to_dict()
+		if body == &"cancel":
+			d["cancel"] = (cancel if cancel != null else Cancel.new()).to_dict()
 		if body == &"domain_put":
 			d["domainPut"] = (domain_put if domain_put != null else DomainPut.new()).to_dict()
 		if body == &"domain_info":
@@ -7924,4 +7941,52 @@ class ServerInfo extends RefCounted:
 			d["services"] = items
 		if uptime_s != 0:
 			d["uptimeS"] = String.num_uint64(uptime_s)
+		return d
+
+
+## Asks the server to stop the request with this Envelope id (sent by the same client on the same
+## connection). The server aborts its work and ends the request with an Error of code CANCELLED,
+## unless it already ended: a Cancel racing with the request's end is ignored, and never answered.
+class Cancel extends RefCounted:
+	var request_id: int = 0
+
+	## Encodes this message to protobuf wire bytes.
+	func encode() -> PackedByteArray:
+		var w := _Writer.new()
+		_write(w)
+		return w.result()
+
+	## Decodes protobuf wire bytes; null when they are malformed (last_decode_error() says why).
+	static func decode(bytes: PackedByteArray) -> Cancel:
+		var r := _Reader.new(bytes)
+		var m := Cancel.new()
+		m._read(r, bytes.size())
+		return null if r.failed else m
+
+	func _write(w: _Writer) -> void:
+		if request_id != 0:
+			w.tag(1, 0)
+			w.varint(request_id)
+
+	func _read(r: _Reader, end: int) -> void:
+		while r.pos < end and not r.failed:
+			var _tag := r.varint()
+			var _wire := _tag & 7
+			match _tag >> 3:
+				1:
+					if _wire != 0:
+						r.skip(_wire)
+						continue
+					request_id = r.varint()
+				_:
+					r.skip(_wire)
+		if r.pos > end:
+			r.fail("a field overruns its Cancel message")
+
+	## The message in the protobuf JSON mapping (lowerCamelCase keys, 64-bit integers as
+	## strings, enums by name, bytes as base64, default values left out).
+	func to_dict() -> Dictionary:
+		var d := {}
+		if request_id != 0:
+			d["requestId"] = String.num_uint64(request_id)
 		return d
