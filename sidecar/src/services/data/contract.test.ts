@@ -348,6 +348,21 @@ describe.each(ADAPTERS)("data store contract: $name", (adapter) => {
       expect(Number(rows[0]!.n)).toBe(12);
       expect(await npcs.count({ project: "concurrent" })).toBe(12);
     });
+
+    it("loses no update when concurrent units of work read a record and write it back", async () => {
+      await npcs.put({ id: "tally", doc: { name: "tally", level: 0 } });
+      await Promise.all(
+        Array.from({ length: 8 }, () =>
+          store.transaction(async (tx) => {
+            const c = tx.collection<Npc>("npcs");
+            const before = (await c.get("tally"))!.doc;
+            await new Promise((r) => setTimeout(r, 2)); // let the others read the same version
+            await c.put({ id: "tally", doc: { ...before, level: (before.level ?? 0) + 1 } });
+          }),
+        ),
+      );
+      expect((await npcs.get("tally"))?.doc.level).toBe(8);
+    });
   });
 
   describe("migrations", () => {

@@ -2,8 +2,10 @@
  * The server adapter: `pg` against PostgreSQL or CockroachDB. Plain SQL both accept; the one
  * difference guarded here is text ordering (PostgreSQL columns get COLLATE "C" so strings
  * compare by code point as in SQLite; CockroachDB compares bytes already). Statements are
- * prepared per connection under stable names; transactions retry serialization failures,
- * which CockroachDB asks clients to do.
+ * prepared per connection under stable names. Transactions run SERIALIZABLE (CockroachDB's
+ * only level, and what SQLite's single writer gives embedded mode), so a unit of work that
+ * reads a record and writes it back cannot lose a concurrent update; the serialization
+ * failures that this level raises are retried, as both databases ask clients to do.
  */
 import pg from "pg";
 import { EnsoulError } from "../../lib/errors.js";
@@ -22,7 +24,8 @@ export interface PostgresOptions {
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-const RETRIES = 5;
+/** Attempts of one unit of work before a serialization failure is given up as UNAVAILABLE. */
+const RETRIES = 12;
 
 /** The URL without its password, fit for a message. */
 export function describeUrl(url: string): string {
@@ -113,14 +116,14 @@ export function postgresDriver(pool: pg.Pool, types: ColumnTypes, onClose: () =>
         const client = await pool.connect().catch(wrap);
         let broken: Error | undefined;
         try {
-          await client.query("BEGIN");
+          await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
           const result = await work(accessOn(client));
           await client.query("COMMIT");
           return result;
         } catch (err) {
           await client.query("ROLLBACK").catch((rollbackErr: Error) => (broken = rollbackErr));
           if (attempt < RETRIES && isRetryable(err)) {
-            await new Promise((r) => setTimeout(r, 5 * 2 ** attempt * Math.random()));
+            await new Promise((r) => setTimeout(r, 5 * 2 ** Math.min(attempt, 6) * Math.random()));
             continue;
           }
           return wrap(err);
