@@ -1,3 +1,4 @@
+@tool
 class_name EnsoulAgentSession
 extends EnsoulRequest
 ## One NPC agent session on the sidecar's planner, as [method EnsoulClient.open_agent] returns

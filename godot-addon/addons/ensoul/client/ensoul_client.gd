@@ -1,3 +1,4 @@
+@tool
 @icon("res://addons/ensoul/client/ensoul_client.svg")
 class_name EnsoulClient
 extends EnsoulConnection

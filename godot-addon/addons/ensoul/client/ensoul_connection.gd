@@ -1,3 +1,4 @@
+@tool
 class_name EnsoulConnection
 extends Node
 ## The transport under [EnsoulClient]: one WebSocket to the sidecar carrying protobuf

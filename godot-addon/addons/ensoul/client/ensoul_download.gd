@@ -1,3 +1,4 @@
+@tool
 class_name EnsoulDownload
 extends EnsoulRequest
 ## An asset streaming in from the sidecar's chunk store, as [method EnsoulClient.download_asset]

@@ -1,3 +1,4 @@
+@tool
 class_name EnsoulGeneration
 extends EnsoulRequest
 ## One character generation streaming in from the sidecar, as [method EnsoulClient.generate]

@@ -1,3 +1,4 @@
+@tool
 class_name EnsoulRequest
 extends RefCounted
 ## One request in flight to the sidecar. Unary calls are usually awaited through

@@ -1,3 +1,4 @@
+@tool
 class_name EnsoulResult
 extends RefCounted
 ## The outcome of one request to the sidecar: either [member ok] with the reply [member envelope],

@@ -1,3 +1,4 @@
+@tool
 class_name EnsoulSettings
 extends RefCounted
 ## The project settings under [code]ensoul/[/code]: where the sidecar is and the token to show
