@@ -9,6 +9,7 @@ import path from "node:path";
 import { startSidecar, type RunningSidecar } from "../../../sidecar/src/app/index.js";
 import { loadConfig } from "../../../sidecar/src/lib/config.js";
 import { createLogger } from "../../../sidecar/src/lib/logger.js";
+import { ensureTinyModel } from "../../../sidecar/src/services/generate/llm/tiny_model.testkit.js";
 import { afterAll, beforeAll } from "vitest";
 import { filesFromDir, GodotHarness, type PackFile, type RunSession } from "../harness/index.js";
 
@@ -31,7 +32,8 @@ export class TestSidecar {
   }
 
   private static listen(dataDir: string, port: number): Promise<RunningSidecar> {
-    return startSidecar(loadConfig({ port, dataDir }, {}), createLogger("silent"));
+    // The tiny test model serves generator "llm" (test_generate.gd cancels one mid-stream).
+    return startSidecar(loadConfig({ port, dataDir, modelDir: ensureTinyModel() }, {}), createLogger("silent"));
   }
 
   /** The user args that point `SidecarTest` (sidecar_test.gd) at this sidecar. */

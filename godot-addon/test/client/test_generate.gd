@@ -72,6 +72,30 @@ func test_cancel_ends_the_generation_at_once() -> void:
 	assert_true(generation.character.is_empty())
 
 
+func test_cancelling_an_llm_generation_stops_it_on_the_sidecar() -> void:
+	timeout_s = 40.0  # the first llm request loads the tiny model; set before the first await
+	if not assert_true((await client.open()).ok):
+		return
+	var sampling := EnsoulV1.GenerateOptions.new()
+	sampling.max_tokens = 4096  # uncancelled, the tiny model streams for most of a minute
+	var generation := client.generate("a chatty bard", 5, "llm", {}, sampling)
+	# Once text streams in, the model is loaded and generating: cancel mid-way.
+	if not assert_true(await wait_until(func() -> bool: return not generation.text.is_empty() or generation.is_done(), 30.0), "a first delta"):
+		return
+	if not assert_false(generation.is_done(), "still generating: %s" % generation.result):
+		return
+	# client.test.ts reads the sidecar's /metrics at each CHECK line and compares them.
+	print("CHECK-METRICS-BEFORE-CANCEL")
+	await get_tree().create_timer(0.3).timeout
+	generation.cancel()
+	assert_eq(generation.result.error_name(), "CANCELLED", "cancel() ends the request at once")
+	var later := await client.ping()
+	assert_true(later.ok, str(later))
+	await get_tree().create_timer(1.0).timeout
+	print("CHECK-METRICS-AFTER-CANCEL")
+	await get_tree().create_timer(0.5).timeout
+
+
 func test_a_generated_character_gets_a_body() -> void:
 	if not assert_true((await client.open()).ok):
 		return

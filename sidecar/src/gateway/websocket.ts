@@ -272,7 +272,9 @@ export class WebSocketSession {
     const finish = (err?: unknown): void => {
       this.inFlight.delete(key);
       if (state.cancelled) {
-        metrics.record("CANCELLED", startMs);
+        // The client already has CANCELLED; the metric keeps how the handler itself ended (OK when
+        // it finished its work anyway), so /metrics shows whether Cancel stopped the work.
+        metrics.record(err === undefined ? "OK" : toEnsoulError(err).code, startMs);
         return;
       }
       if (err === undefined) {

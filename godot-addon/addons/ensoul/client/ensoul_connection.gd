@@ -225,6 +225,17 @@ func _receive(packet: PackedByteArray) -> void:
 		_finish(request, EnsoulResult.success(envelope))
 
 
+## Tells the sidecar to stop [param request] (a Cancel frame; it has no reply). Only a request
+## still in flight on the open connection is named: one that ended needs nothing.
+func _send_cancel(request: EnsoulRequest) -> void:
+	if state != State.OPEN or request == _hello or _pending.get(request.id) != request:
+		return
+	var envelope := EnsoulV1.Envelope.new()
+	envelope.cancel = EnsoulV1.Cancel.new()
+	envelope.cancel.request_id = request.id
+	_socket.send(envelope.encode(), WebSocketPeer.WRITE_MODE_BINARY)
+
+
 func _error_result(envelope: EnsoulV1.Envelope) -> EnsoulResult:
 	var e := envelope.error
 	return EnsoulResult.failure(e.code, e.message, e.field)

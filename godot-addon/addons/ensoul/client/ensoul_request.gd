@@ -42,9 +42,14 @@ func wait() -> EnsoulResult:
 	return await finished
 
 
-## Stops waiting for this request; it finishes with CANCELLED. Frames the sidecar still sends
-## for it are dropped.
+## Stops this request: it finishes with CANCELLED at once, and the sidecar is told (without
+## waiting) to stop its work on it. Frames the sidecar still sends for it are dropped.
 func cancel() -> void:
+	if result != null:
+		return
+	var connection: Node = client()
+	if connection:
+		connection._send_cancel(self)
 	_end(EnsoulResult.failure(EnsoulV1.ErrorCode.CANCELLED, "cancelled by the caller"))
 
 
