@@ -15,9 +15,17 @@ import { characterMethods, createCharacterService } from "../services/characters
 import { openDataStore, type DataStore } from "../services/data/index.js";
 import { openQueueService } from "../services/queue/index.js";
 import { queueMethods } from "../services/queue/rpc.js";
-import { beginMasterKeyRotation, createSecurityService, gatewayTls, MASTER_KEY_ENV, PREVIOUS_MASTER_KEY_ENV } from "../services/security/index.js";
+import {
+  beginMasterKeyRotation,
+  createSecurityService,
+  gatewayTls,
+  MASTER_KEY_ENV,
+  PREVIOUS_MASTER_KEY_ENV,
+  SIDECAR_SUBJECT,
+} from "../services/security/index.js";
 import { createSystemService } from "../services/system/index.js";
 import { createGenerateService } from "../services/generate/rpc.js";
+import { deferredAudit, transitSealer } from "./sealer.js";
 
 export interface RunningSidecar {
   gateway: Gateway;
@@ -62,16 +70,32 @@ export async function startSidecar(config: SidecarConfig, log: Logger): Promise<
 }
 
 async function startServices(config: SidecarConfig, log: Logger, data: DataStore, closers: (() => Promise<void> | void)[]): Promise<RunningSidecar> {
-  // Auth first: every other service's audit entries go to its hash-chained log.
+  const audit = deferredAudit();
+  // A master key that does not open the keystore stops start-up here.
+  const security = await createSecurityService({
+    dataDir: config.dataDir,
+    mode: config.mode,
+    data,
+    audit,
+    env: {
+      ...(config.masterKey ? { [MASTER_KEY_ENV]: config.masterKey } : {}),
+      ...(config.previousMasterKey ? { [PREVIOUS_MASTER_KEY_ENV]: config.previousMasterKey } : {}),
+    },
+  });
+  closers.push(() => security.close());
+  // Auth next: it keeps its secrets sealed with the keystore, and every service's audit
+  // entries (the security service's, held until now, too) go to its hash-chained log.
   const auth = await createAuthService({
     dataDir: config.dataDir,
     data,
     log,
+    sealer: transitSealer(security.transitFor(SIDECAR_SUBJECT)),
     ...(config.oidc ? { oidc: config.oidc } : {}),
     // Other replicas revoke too: pick their revocations up within a second.
     revocationPollMs: config.mode === "server" ? 1000 : 0,
   });
   closers.push(() => auth.close());
+  await audit.attach(auth.audit);
   const methods = new MethodTable();
   // In server mode a named but unreachable Redis stops start-up here.
   const queue = await openQueueService({
@@ -81,18 +105,6 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
     ...(config.queuePrefix ? { prefix: config.queuePrefix } : {}),
   });
   closers.push(() => queue.close());
-  // A master key that does not open the keystore stops start-up here.
-  const security = await createSecurityService({
-    dataDir: config.dataDir,
-    mode: config.mode,
-    data,
-    audit: auth.audit,
-    env: {
-      ...(config.masterKey ? { [MASTER_KEY_ENV]: config.masterKey } : {}),
-      ...(config.previousMasterKey ? { [PREVIOUS_MASTER_KEY_ENV]: config.previousMasterKey } : {}),
-    },
-  });
-  closers.push(() => security.close());
   const assets = createAssetService({ data, dataDir: config.dataDir, maxFrameBytes: config.limits.maxFrameBytes, uploadIdleMs: config.limits.idleTimeoutMs });
   closers.push(() => assets.close());
   const generate = createGenerateService({ modelDir: config.modelDir, queue });
@@ -162,12 +174,14 @@ export async function rotateMasterKey(config: SidecarConfig, log: Logger): Promi
   const next = beginMasterKeyRotation(config.dataDir, {});
   const data = await openDataStore({ mode: "embedded", dataDir: config.dataDir });
   try {
-    const auth = await createAuthService({ dataDir: config.dataDir, data, log });
+    const audit = deferredAudit();
+    const security = await createSecurityService({ dataDir: config.dataDir, data, audit, env: {} });
     try {
-      const security = await createSecurityService({ dataDir: config.dataDir, data, audit: auth.audit, env: {} });
-      await security.close();
-    } finally {
+      const auth = await createAuthService({ dataDir: config.dataDir, data, log, sealer: transitSealer(security.transitFor(SIDECAR_SUBJECT)) });
+      await audit.attach(auth.audit);
       await auth.close();
+    } finally {
+      await security.close();
     }
   } finally {
     await data.close();

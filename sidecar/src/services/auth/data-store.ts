@@ -131,6 +131,15 @@ export async function openDataAuthStore(data: DataStore): Promise<AuthStore> {
     async advanceMfaStep(subject, step) {
       return (await sql.execute("UPDATE auth_mfa SET last_step = ? WHERE subject = ? AND last_step < ?", [step, subject, step])) === 1;
     },
+    async mfaSecrets() {
+      return (await sql.query("SELECT subject, secret FROM auth_mfa ORDER BY subject")).map((r) => ({ subject: String(r["subject"]), secret: String(r["secret"]) }));
+    },
+    async replaceMfaSecret(subject, from, to) {
+      return (await sql.execute("UPDATE auth_mfa SET secret = ? WHERE subject = ? AND secret = ?", [to, subject, from])) === 1;
+    },
+    async replaceSetting(name, from, to) {
+      return (await sql.execute("UPDATE auth_settings SET value = ? WHERE name = ? AND value = ?", [to, name, from])) === 1;
+    },
     setting,
     async putSettingOnce(name, value) {
       await sql.execute("INSERT INTO auth_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", [name, value]);

@@ -16,6 +16,7 @@ import { AccessTokens, type OidcConfig } from "./jwt.js";
 import { TotpMfa } from "./mfa.js";
 import { AccessPolicy, ACCESS, type AccessTable } from "./policy.js";
 import { authMethods } from "./rpc.js";
+import { sealedAuthStore, sealPlaintextRows, type Sealer } from "./sealed-store.js";
 import type { AuthStore } from "./store.js";
 import { TokenAdmin } from "./token-admin.js";
 import { TokenRegistry } from "./tokens.js";
@@ -23,6 +24,7 @@ import { TokenRegistry } from "./tokens.js";
 export type { AuditEvent, AuditSink, AuditVerification } from "./audit.js";
 export type { AdminToken } from "./bootstrap.js";
 export type { OidcConfig } from "./jwt.js";
+export type { Sealer } from "./sealed-store.js";
 export { ACCESS, AccessPolicy, type AccessTable } from "./policy.js";
 
 export interface AuthServiceOptions {
@@ -35,6 +37,11 @@ export interface AuthServiceOptions {
   data?: DataStore;
   /** Another AuthStore instead of the data service's tables. */
   store?: AuthStore;
+  /**
+   * Seals the TOTP secrets and the signing key before they are stored (app/ passes one over the
+   * security service's keystore). Without it they are stored as they are: tests only.
+   */
+  sealer?: Sealer;
   /** An external OIDC issuer whose JWTs are accepted as well. */
   oidc?: OidcConfig;
   /** The access table (default: ACCESS; tests add their own methods). */
@@ -69,6 +76,11 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
   let store: AuthStore | undefined;
   try {
     store = options.store ?? (await openDataAuthStore(data!));
+    if (options.sealer) {
+      const sealedRows = await sealPlaintextRows(store, options.sealer);
+      if (sealedRows > 0) options.log.info({ rows: sealedRows }, "sealed auth secrets stored in plain text by an earlier version");
+      store = sealedAuthStore(store, options.sealer);
+    }
     const audit = new AuditLog(store, now);
     const tokens = new TokenRegistry(store);
     await tokens.refreshRevocations(now());

@@ -68,11 +68,17 @@ export interface AuthStore {
   anyConfirmedMfa(): Promise<boolean>;
   /** Stores `lastStep` only if it is greater than the stored one; false if it is not (a replay). */
   advanceMfaStep(subject: string, step: number): Promise<boolean>;
+  /** Every enrolment's subject and stored secret (for sealing rows kept in plain text). */
+  mfaSecrets(): Promise<{ subject: string; secret: string }[]>;
+  /** Replaces a stored secret only if it is still `from`; false if it is not. */
+  replaceMfaSecret(subject: string, from: string, to: string): Promise<boolean>;
 
   /** A named value (e.g. the access-token signing key); `putSettingOnce` keeps an existing one. */
   setting(key: string): Promise<string | undefined>;
   /** Stores the value unless the key exists; returns the value that is stored afterwards. */
   putSettingOnce(key: string, value: string): Promise<string>;
+  /** Replaces a setting only if it is still `from`; false if it is not. */
+  replaceSetting(key: string, from: string, to: string): Promise<boolean>;
 
   /**
    * Appends one audit entry atomically: `build` gets the current head and returns the row to
