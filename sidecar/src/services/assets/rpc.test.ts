@@ -214,16 +214,21 @@ describe("abandoned uploads", () => {
   it("are removed with their spool file when no piece comes for the idle time, and at close", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "ensoul-assets-idle-"));
     const data = await openSqliteStore(sqliteFileFor(dir));
-    const service = new AssetService({ data, dataDir: dir, maxFrameBytes: 1 << 20, uploadIdleMs: 150 });
+    const service = new AssetService({ data, dataDir: dir, maxFrameBytes: 1 << 20, uploadIdleMs: 400 });
     const admin = { subject: "test", roles: ["admin" as const] };
     try {
       const idle = await service.begin({ name: "a.bin" }, admin);
       await service.putChunk({ uploadId: idle.uploadId, offset: 0, data: Buffer.from("abc") }, admin, new AbortController().signal);
       const kept = await service.begin({ name: "b.bin" }, admin);
       expect(readdirSync(service.uploadDir)).toHaveLength(2);
-      await new Promise((r) => setTimeout(r, 100));
-      await service.putChunk({ uploadId: kept.uploadId, offset: 0, data: Buffer.from("x") }, admin, new AbortController().signal);
-      await new Promise((r) => setTimeout(r, 100));
+      // Keep one upload busy, a piece every 50 ms, until the other has gone: no fixed sleep, so
+      // a busy machine's late timers can neither keep the idle one nor expire the busy one.
+      const idleFile = `${idle.uploadId}.part`;
+      const deadline = Date.now() + 10_000;
+      for (let offset = 0; readdirSync(service.uploadDir).includes(idleFile) && Date.now() < deadline; offset++) {
+        await service.putChunk({ uploadId: kept.uploadId, offset, data: Buffer.from("x") }, admin, new AbortController().signal);
+        await new Promise((r) => setTimeout(r, 50));
+      }
       expect(service.uploadsInProgress).toBe(1);
       expect(readdirSync(service.uploadDir)).toEqual([`${kept.uploadId}.part`]);
       await service.close();
