@@ -66,6 +66,24 @@ return seq`;
 
 type ChannelMessage = { kind: "event"; event: JobEvent } | { kind: "cancel"; jobId: string };
 
+/**
+ * A message from the shared events channel, or undefined for one this code cannot read (another
+ * version, or anyone else publishing there): it is dropped, never thrown inside Redis's event
+ * handler, where it would take the whole sidecar down.
+ */
+function parseChannelMessage(text: string): ChannelMessage | undefined {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const m = message as Partial<{ kind: unknown; event: unknown; jobId: unknown }> | null;
+  if (m?.kind === "event" && typeof m.event === "object" && m.event !== null) return m as ChannelMessage;
+  if (m?.kind === "cancel" && typeof m.jobId === "string") return m as ChannelMessage;
+  return undefined;
+}
+
 /** The URL without its password, for messages. */
 export function redactedUrl(url: string): string {
   try {
@@ -118,7 +136,9 @@ class BullmqQueue implements QueueBackend {
   ) {
     this.channel = this.key("events");
     subscriber.on("message", (channel: string, text: string) => {
-      if (channel === this.channel) this.onChannelMessage(JSON.parse(text) as ChannelMessage);
+      if (channel !== this.channel) return;
+      const message = parseChannelMessage(text);
+      if (message) this.onChannelMessage(message);
     });
   }
 
