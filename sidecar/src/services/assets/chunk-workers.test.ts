@@ -40,6 +40,13 @@ describe("chunk worker pool", () => {
     await expect(pool.hash(batch([Buffer.from("x")]), [1], "sha256")).rejects.toThrow(/closed/);
   });
 
+  it("ready() resolves once every worker answers, and fails on a closed pool", async () => {
+    const pool = new ChunkWorkerPool(3);
+    await pool.ready();
+    await pool.close();
+    await expect(pool.ready()).rejects.toThrow(/closed/);
+  });
+
   it("replaces the shared pool once it was closed", async () => {
     const a = sharedChunkPool();
     await a.close();

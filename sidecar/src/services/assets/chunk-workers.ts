@@ -10,11 +10,13 @@ import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { EnsoulError } from "../../lib/errors.js";
 import { corruptChunk, missingChunk, wrongChunkLength, ZSTD_LEVEL } from "./chunk-store.js";
+import { buildChunkerWasm, chunkerTables, DATA_OFFSET } from "./chunker-wasm.js";
+import type { SegmentRules } from "./chunker.js";
 import type { ChunkDigest, IndexChunk } from "./index-format.js";
 
 const WORKER_SCRIPT = String.raw`
 const { parentPort, workerData } = require("node:worker_threads");
-const { createHash, randomBytes } = require("node:crypto");
+const { createHash } = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 const zstd = require(workerData.zstdBindingPath);
@@ -61,19 +63,24 @@ function hashAll(bytes, lengths, digest) {
   return ids;
 }
 
-function store(m) {
-  const bytes = new Uint8Array(m.data);
-  const ids = hashAll(bytes, m.lengths, m.digest);
+// Temp file names: unique within this process by thread id and counter, across processes by pid
+// (and "wx" refuses a name that exists, so a clash fails instead of writing over another's file).
+const tempPrefix = "." + process.pid + "-" + require("node:worker_threads").threadId + "-";
+let tempCount = 0;
+
+/** Hashes the chunks laid end to end in bytes, then compresses and writes the ones not stored yet. */
+function storeChunks(bytes, lengths, digest, storeDir, level) {
+  const ids = hashAll(bytes, lengths, digest);
   const written = {}; let pos = 0;
   for (let i = 0; i < ids.length; i++) {
-    const chunk = bytes.subarray(pos, pos + m.lengths[i]);
-    pos += m.lengths[i];
-    const file = chunkPath(m.storeDir, ids[i]);
+    const chunk = bytes.subarray(pos, pos + lengths[i]);
+    pos += lengths[i];
+    const file = chunkPath(storeDir, ids[i]);
     if (fs.existsSync(file)) continue;
     const dir = path.dirname(file);
     if (!madeDirs.has(dir)) { fs.mkdirSync(dir, { recursive: true }); madeDirs.add(dir); }
-    const frame = compress(chunk, m.level);
-    const temp = path.join(dir, "." + ids[i] + ".cacnk." + randomBytes(6).toString("hex") + ".tmp");
+    const frame = compress(chunk, level);
+    const temp = path.join(dir, tempPrefix + (++tempCount) + "." + ids[i] + ".cacnk.tmp");
     try {
       fs.writeFileSync(temp, frame, { flag: "wx" });
       fs.renameSync(temp, file);
@@ -83,7 +90,88 @@ function store(m) {
     }
     written[ids[i]] = frame.length;
   }
+  return { ids, written };
+}
+
+function store(m) {
+  const { ids, written } = storeChunks(new Uint8Array(m.data), m.lengths, m.digest, m.storeDir, m.level);
   return { result: { ids, written, buffer: m.data }, transfer: [m.data] };
+}
+
+// --- Segments: a worker chunks a stretch of the input file itself (see make.ts) ---------------
+// The chunker's Wasm module (built on the main thread) runs here over slots in its own memory:
+// slot i holds one segment's bytes plus the lookahead its last chunk needs.
+let chunker;
+const segments = new Map();
+
+function chunkerMemory(bytesNeeded) {
+  if (chunker === undefined) {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(workerData.chunkerWasm), {});
+    chunker = { memory: instance.exports.memory, cut: instance.exports.cut };
+    new Uint32Array(chunker.memory.buffer, 0, workerData.chunkerTables.length).set(workerData.chunkerTables);
+  }
+  const have = chunker.memory.buffer.byteLength;
+  if (bytesNeeded > have) chunker.memory.grow(Math.ceil((bytesNeeded - have) / 65536));
+  return new Uint8Array(chunker.memory.buffer);
+}
+
+/** Where the chunk starting at pos ends (the same rules as Chunker.findCut, over the slot). */
+function cutAt(seg, pos) {
+  const { minBytes, maxBytes, fixed, firstTest, dMinus1, inverse, inverseMinus1 } = seg.rules;
+  const available = seg.dataEnd - pos;
+  if (fixed) return pos + Math.min(available, maxBytes);
+  if (firstTest >= available) return seg.dataEnd; // only at the end of input (see chunkSegment)
+  if (firstTest >= maxBytes) return pos + firstTest;
+  const addr = seg.base + (pos - seg.start);
+  const limit = Math.min(available, maxBytes);
+  return seg.start + chunker.cut(addr + firstTest, addr + limit, dMinus1, inverse, inverseMinus1) - seg.base;
+}
+
+/**
+ * Reads [start, min(end + maxBytes, fileBytes)) into the slot and chunks it as if a chunk began
+ * at start, up to the first cut at or past end. Returns those cuts, start included.
+ */
+function chunkSegment(m) {
+  const base = workerData.chunkerDataOffset + m.slot * m.slotBytes;
+  const bytes = chunkerMemory(base + m.slotBytes);
+  const dataEnd = Math.min(m.end + m.rules.maxBytes, m.fileBytes);
+  for (let got = 0; got < dataEnd - m.start; ) {
+    const n = fs.readSync(m.fd, bytes, base + got, dataEnd - m.start - got, m.start + got);
+    if (n === 0) throw new Error("the input file got shorter while it was being read");
+    got += n;
+  }
+  const seg = { start: m.start, end: m.end, dataEnd, base, rules: m.rules, cuts: [m.start] };
+  for (let pos = m.start; pos < m.end; ) seg.cuts.push((pos = cutAt(seg, pos)));
+  segments.set(m.slot, seg);
+  return { result: { cuts: seg.cuts } };
+}
+
+/**
+ * Stores the segment's chunks from entry (the true cut where the chunk stream enters it) to its
+ * exit, the first cut at or past its end. Where entry is not one of the segment's own cuts, the
+ * chunks are cut again from entry until they meet one (from there on both agree).
+ */
+function storeSegment(m) {
+  const seg = segments.get(m.slot);
+  if (seg === undefined) throw new Error("no segment in slot " + m.slot);
+  segments.delete(m.slot);
+  let cuts = [m.entry];
+  const at = seg.cuts.indexOf(m.entry);
+  if (at >= 0) cuts = seg.cuts.slice(at);
+  else {
+    const own = new Set(seg.cuts);
+    for (let pos = m.entry; pos < seg.end; ) {
+      pos = cutAt(seg, pos);
+      if (own.has(pos)) { cuts.push(...seg.cuts.slice(seg.cuts.indexOf(pos))); break; }
+      cuts.push(pos);
+    }
+  }
+  const lengths = new Array(cuts.length - 1);
+  for (let i = 1; i < cuts.length; i++) lengths[i - 1] = cuts[i] - cuts[i - 1];
+  const from = seg.base + (m.entry - seg.start);
+  const bytes = new Uint8Array(chunker.memory.buffer, from, cuts[cuts.length - 1] - m.entry);
+  const { ids, written } = storeChunks(bytes, lengths, m.digest, m.storeDir, m.level);
+  return { result: { lengths, ids, written, exit: cuts[cuts.length - 1] } };
 }
 
 /** A chunk file's bytes in the read scratch buffer (valid until the next call), or undefined if absent. */
@@ -175,7 +263,10 @@ function write(m) {
 parentPort.on("message", (m) => {
   try {
     let reply;
-    if (m.op === "store") reply = store(m);
+    if (m.op === "ping") reply = { result: {} };
+    else if (m.op === "store") reply = store(m);
+    else if (m.op === "chunkSegment") reply = chunkSegment(m);
+    else if (m.op === "storeSegment") reply = storeSegment(m);
     else if (m.op === "hash") reply = { result: { ids: hashAll(new Uint8Array(m.data), m.lengths, m.digest), buffer: m.data }, transfer: [m.data] };
     else if (m.op === "load") reply = load(m);
     else if (m.op === "write") reply = write(m);
@@ -210,6 +301,26 @@ export interface StoreBatchResult extends HashBatchResult {
    * caller counts ids, not writes.
    */
   readonly written: Record<string, number>;
+}
+
+/** What a worker needs to chunk one stretch of a file (see ChunkWorkerPool.chunkSegment). */
+export interface SegmentRequest {
+  readonly fd: number;
+  readonly fileBytes: number;
+  readonly start: number;
+  readonly end: number;
+  readonly slot: number;
+  /** Bytes per slot: at least the segment length plus `rules.maxBytes`. */
+  readonly slotBytes: number;
+  readonly rules: SegmentRules;
+}
+
+export interface SegmentStoreResult {
+  readonly lengths: number[];
+  readonly ids: string[];
+  readonly written: Record<string, number>;
+  /** The first chunk boundary at or past the segment's end: the next segment's entry. */
+  readonly exit: number;
 }
 
 /** A chunk of a `load` or `write` batch is missing (NOT_FOUND) or corrupt (FAILED_PRECONDITION). */
@@ -276,7 +387,13 @@ export class ChunkWorkerPool {
   constructor(readonly size: number = defaultThreads()) {
     if (!Number.isInteger(size) || size < 1) throw new EnsoulError("INVALID_ARGUMENT", "thread count must be at least 1");
     const require = createRequire(import.meta.url);
-    const workerData = { zstdPath: require.resolve("zstd-napi"), zstdBindingPath: require.resolve("zstd-napi/binding") };
+    const workerData = {
+      zstdPath: require.resolve("zstd-napi"),
+      zstdBindingPath: require.resolve("zstd-napi/binding"),
+      chunkerWasm: buildChunkerWasm(),
+      chunkerTables: chunkerTables(),
+      chunkerDataOffset: DATA_OFFSET,
+    };
     for (let i = 0; i < size; i++) {
       const worker = new Worker(WORKER_SCRIPT, { eval: true, workerData });
       const entry: PoolWorker = { worker, pending: new Map() };
@@ -303,17 +420,41 @@ export class ChunkWorkerPool {
     entry.pending.clear();
   }
 
-  private call<T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> {
+  private call<T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = [], to?: PoolWorker): Promise<T> {
     if (this.closed) return Promise.reject(new EnsoulError("FAILED_PRECONDITION", "chunk worker pool is closed"));
     if (this.broken) return Promise.reject(new EnsoulError("INTERNAL", "a chunk worker died; this pool is unusable"));
-    let best = this.workers[0]!;
-    for (const w of this.workers) if (w.pending.size < best.pending.size) best = w;
+    let best = to ?? this.workers[0]!;
+    if (to === undefined) for (const w of this.workers) if (w.pending.size < best.pending.size) best = w;
     const seq = ++this.seq;
     return new Promise<T>((resolve, reject) => {
       best.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject });
       best.worker.ref();
       best.worker.postMessage({ ...message, seq }, transfer);
     });
+  }
+
+  /**
+   * Worker `worker` reads the file stretch [start, end) into its slot `slot` (plus the lookahead
+   * the last chunk needs) and chunks it as if a chunk began at start; returns those cuts (start
+   * first, then every chunk end up to the first at or past end). The worker keeps the bytes for
+   * `storeSegment`.
+   */
+  chunkSegment(worker: number, request: SegmentRequest): Promise<{ cuts: number[] }> {
+    return this.call({ op: "chunkSegment", ...request }, [], this.workers[worker]);
+  }
+
+  /**
+   * Stores the chunks of the segment in `slot` from `entry`, the true chunk boundary at which the
+   * blob's chunk stream enters it, to its exit (the first boundary at or past its end), and frees
+   * the slot. Chunks are cut again from `entry` where it is not one of the segment's own cuts.
+   */
+  storeSegment(worker: number, slot: number, entry: number, digest: ChunkDigest, storeDir: string): Promise<SegmentStoreResult> {
+    return this.call({ op: "storeSegment", slot, entry, digest, storeDir, level: ZSTD_LEVEL }, [], this.workers[worker]);
+  }
+
+  /** Resolves once every worker has started and answers (a warm-up; calls need not wait for it). */
+  async ready(): Promise<void> {
+    await Promise.all(this.workers.map((w) => this.call({ op: "ping" }, [], w)));
   }
 
   /**

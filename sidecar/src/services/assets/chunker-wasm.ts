@@ -215,11 +215,17 @@ export function instantiateChunkerWasm(dataBytes: number): ChunkerWasm {
   const needPages = Math.ceil((DATA_OFFSET + dataBytes) / WASM_PAGE_BYTES);
   const havePages = memory.buffer.byteLength / WASM_PAGE_BYTES;
   if (needPages > havePages) memory.grow(needPages - havePages);
-  const words = new Uint32Array(memory.buffer, 0, 512);
+  new Uint32Array(memory.buffer, 0, 512).set(chunkerTables());
+  return { memory, cut };
+}
+
+/** The first 2 KiB of the module's memory as 512 words: T, then T rotated left by 16. */
+export function chunkerTables(): Uint32Array {
+  const words = new Uint32Array(512);
   for (let i = 0; i < 256; i++) {
     const t = BUZHASH_TABLE[i] ?? 0;
     words[TABLE_OFFSET / 4 + i] = t;
     words[ROTATED_TABLE_OFFSET / 4 + i] = ((t << 16) | (t >>> 16)) >>> 0;
   }
-  return { memory, cut };
+  return words;
 }

@@ -148,6 +148,30 @@ export function referenceCut(data: Uint8Array, start: number, end: number, sizes
   return limit;
 }
 
+/** The cut rules in the form the chunk workers take them (see chunk-workers.ts, `cutAt`). */
+export interface SegmentRules {
+  readonly minBytes: number;
+  readonly maxBytes: number;
+  readonly fixed: boolean;
+  /** Bytes a chunk has before its first boundary test. */
+  readonly firstTest: number;
+  readonly dMinus1: number;
+  readonly inverse: bigint;
+  readonly inverseMinus1: bigint;
+}
+
+export function segmentRules(sizes: ChunkSizes): SegmentRules {
+  const d = discriminatorFor(sizes);
+  return {
+    minBytes: sizes.minBytes,
+    maxBytes: sizes.maxBytes,
+    fixed: isFixedSize(sizes),
+    firstTest: firstTestOffset(sizes),
+    dMinus1: d - 1,
+    ...cutConstants(d),
+  };
+}
+
 /**
  * A streaming chunker over a buffer inside the Wasm module's memory: the caller writes input into
  * `space()`, reports it with `filled(n)`, and takes chunks with `next()` until it returns

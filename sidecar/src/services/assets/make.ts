@@ -6,10 +6,10 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { EnsoulError } from "../../lib/errors.js";
-import { chunkInBatches, type ChunkInput } from "./chunk-pipeline.js";
+import { chunkInBatches, type ChunkedBatch, type ChunkInput } from "./chunk-pipeline.js";
 import { LocalChunkStore, writeFileAtomic } from "./chunk-store.js";
-import { sharedChunkPool, type ChunkWorkerPool } from "./chunk-workers.js";
-import { DEFAULT_CHUNK_SIZES, type ChunkSizes } from "./chunker.js";
+import { sharedChunkPool, type ChunkWorkerPool, type SegmentStoreResult } from "./chunk-workers.js";
+import { DEFAULT_CHUNK_SIZES, segmentRules, type ChunkSizes } from "./chunker.js";
 import { blobFeatureFlags, DEFAULT_DIGEST, encodeIndex, type BlobIndex, type ChunkDigest, type IndexChunk } from "./index-format.js";
 
 export interface MakeOptions {
@@ -23,6 +23,8 @@ export interface MakeOptions {
   readonly digest?: ChunkDigest;
   /** Worker threads to use; defaults to the shared pool (one per core). */
   readonly pool?: ChunkWorkerPool;
+  /** Bytes of a file each worker chunks at a time (tests set it small; see chunkFileInWorkers). */
+  readonly segmentBytes?: number;
 }
 
 export interface MakeResult {
@@ -34,6 +36,98 @@ export interface MakeResult {
   readonly newChunks: number;
   /** Compressed bytes written for the new chunks. */
   readonly storedBytes: number;
+}
+
+/** Segment length for chunking a file in the workers (rounded up to a multiple of the max chunk). */
+const SEGMENT_BYTES = 4 * 1024 * 1024;
+/** Larger chunks would need large slots in each worker; such files go through chunkInBatches. */
+const MAX_SEGMENT_CHUNK_BYTES = 1024 * 1024;
+/** Segments a worker holds at once: one being stored, one waiting, one being read and chunked. */
+const SLOTS_PER_WORKER = 3;
+
+/**
+ * Chunks, hashes and stores a regular file entirely on the worker threads, so the main thread only
+ * schedules and both cores do the same kind of work.
+ *
+ * The file is cut into segments; each worker reads its segments itself and chunks each one as if a
+ * chunk began at the segment's start. That guess is wrong only near the start: chunk boundaries
+ * depend on the bytes since the last boundary, so once the guessed boundaries and the true ones
+ * (those of one chunker run over the whole file) share a boundary, they agree from there on. The
+ * segments are then settled in order: the true boundary where the chunk stream enters segment k is
+ * where it left segment k-1. When that entry is one of segment k's own boundaries, its boundaries
+ * from there on are the true ones, and so is its exit, so the next segment can be settled at once;
+ * otherwise its worker cuts again from the entry (rare in real data) and the exit comes back with
+ * its result. The chunks are the ones a single Chunker would find, which the tests check.
+ */
+async function chunkFileInWorkers(
+  file: fsp.FileHandle,
+  sizes: ChunkSizes,
+  segmentBytes: number,
+  pool: ChunkWorkerPool,
+  digest: ChunkDigest,
+  storeDir: string,
+): Promise<{ batches: ChunkedBatch<SegmentStoreResult>[]; totalBytes: number }> {
+  const fileBytes = (await file.stat()).size;
+  // Whole maximum chunks: for fixed-size chunks every segment then starts on a chunk boundary.
+  const segmentLength = Math.max(1, Math.ceil(segmentBytes / sizes.maxBytes)) * sizes.maxBytes;
+  const count = Math.ceil(fileBytes / segmentLength);
+  const rules = segmentRules(sizes);
+  const slotBytes = segmentLength + sizes.maxBytes;
+  const workers = pool.size;
+  const freeSlots = Array.from({ length: workers }, () => Array.from({ length: SLOTS_PER_WORKER }, (_, i) => i));
+  const chunked: Promise<{ cuts: number[] }>[] = [];
+  const slotOf: number[] = [];
+  const stored: Promise<SegmentStoreResult>[] = [];
+  const slotFreed: Promise<void>[][] = Array.from({ length: workers }, () => []);
+
+  // Hands segments to their workers in order while slots are free (segment k goes to k % workers).
+  const dispatch = (): void => {
+    for (let k = chunked.length; k < count; k++) {
+      const worker = k % workers;
+      const slot = freeSlots[worker]!.shift();
+      if (slot === undefined) return;
+      const start = k * segmentLength;
+      const end = Math.min(start + segmentLength, fileBytes);
+      slotOf[k] = slot;
+      const promise = pool.chunkSegment(worker, { fd: file.fd, fileBytes, start, end, slot, slotBytes, rules });
+      promise.catch(() => undefined); // awaited in order below
+      chunked.push(promise);
+    }
+  };
+
+  try {
+    let entry = 0;
+    for (let k = 0; k < count; k++) {
+      const worker = k % workers;
+      dispatch();
+      while (chunked.length <= k) {
+        // The next segment to hand out waits for a slot of its worker, held by earlier segments
+        // whose stores have all been started.
+        await slotFreed[chunked.length % workers]!.shift();
+        dispatch();
+      }
+      const { cuts } = await chunked[k]!;
+      const resynced = cuts.includes(entry);
+      const slot = slotOf[k]!;
+      const result = pool.storeSegment(worker, slot, entry, digest, storeDir);
+      stored.push(result);
+      const freed = result.then(() => void freeSlots[worker]!.push(slot));
+      freed.catch(() => undefined); // a failed store is reported through `stored`
+      slotFreed[worker]!.push(freed);
+      entry = resynced ? cuts[cuts.length - 1]! : (await result).exit;
+    }
+    const results = await Promise.all(stored);
+    let start = 0;
+    const batches = results.map((result) => {
+      const batch = { start, lengths: result.lengths, result };
+      for (const length of result.lengths) start += length;
+      return batch;
+    });
+    if (start !== fileBytes) throw new EnsoulError("INTERNAL", `segment chunking covered ${start} of ${fileBytes} bytes`);
+    return { batches, totalBytes: fileBytes };
+  } finally {
+    await Promise.allSettled([...chunked, ...stored]);
+  }
 }
 
 export async function makeBlobIndex(options: MakeOptions): Promise<MakeResult> {
@@ -60,9 +154,14 @@ export async function makeBlobIndex(options: MakeOptions): Promise<MakeResult> {
     input = options.input;
   }
 
-  let run;
+  let run: { batches: ChunkedBatch<{ ids: string[]; written: Record<string, number> }>[]; totalBytes: number };
   try {
-    run = await chunkInBatches(input, sizes, pool.size * 2, (buffer, lengths) => pool.store(buffer, lengths, digest, store.dir));
+    if (opened !== undefined && sizes.maxBytes <= MAX_SEGMENT_CHUNK_BYTES) {
+      const segmentBytes = options.segmentBytes ?? Math.max(SEGMENT_BYTES, 8 * sizes.maxBytes);
+      run = await chunkFileInWorkers(opened, sizes, segmentBytes, pool, digest, store.dir);
+    } else {
+      run = await chunkInBatches(input, sizes, pool.size * 2, (buffer, lengths) => pool.store(buffer, lengths, digest, store.dir));
+    }
   } finally {
     await opened?.close();
   }

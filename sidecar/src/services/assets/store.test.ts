@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compress } from "zstd-napi";
 import { EnsoulError } from "../../lib/errors.js";
 import { chunkId, LocalChunkStore, openChunk } from "./chunk-store.js";
+import { chunkLengths, resolveChunkSizes } from "./chunker.js";
 import { extractBlob } from "./extract.js";
 import { decodeIndex, encodeIndex } from "./index-format.js";
 import { collectGarbage, listChunks, verifyIndex } from "./maintenance.js";
@@ -77,6 +78,48 @@ describe("make", () => {
     for (const dir of readdirSync(store)) onDisk += readdirSync(path.join(store, dir)).filter((f) => f.endsWith(".cacnk")).length;
     expect(onDisk).toBe(unique.size);
     expect((await makeBlobIndex({ input: (async function* () { yield data; })(), store })).newChunks).toBe(0);
+  });
+});
+
+describe("make from a file, chunked by the workers in segments", () => {
+  const small = resolveChunkSizes({ minBytes: 1024, avgBytes: 4096, maxBytes: 16 * 1024 });
+  const cases: [string, () => Buffer][] = [
+    ["random", () => randomBytes(700_001)],
+    // zeros only cut at max: past the odd-length prefix the segments' own guesses never meet the
+    // true boundaries, so every segment is cut again from its entry
+    ["random prefix, then zeros, then random", () => Buffer.concat([randomBytes(100_003), Buffer.alloc(400_000), randomBytes(200_000)])],
+    ["a short pattern repeated", () => Buffer.from("abcdefghij".repeat(70_000))],
+    ["a random block repeated", () => Buffer.concat(Array.from({ length: 9 }, () => randomBytes(77_777)))],
+  ];
+  for (const [name, make] of cases) {
+    it(`gives the chunks of one chunker run over the whole file: ${name}`, async () => {
+      const data = make();
+      const dir = mkdtempSync(path.join(work, "seg-"));
+      const input = path.join(dir, "blob.bin");
+      writeFileSync(input, data);
+      for (const sizes of [small, resolveChunkSizes({ minBytes: 4096, avgBytes: 4096, maxBytes: 4096 })]) {
+        for (const segmentBytes of [sizes.maxBytes, 3 * sizes.maxBytes + 5, 64 * 1024]) {
+          const made = await makeBlobIndex({ input, store: path.join(dir, "store"), sizes, segmentBytes });
+          const lengths = chunkLengths(data, sizes);
+          expect(made.index.chunks.map((c) => c.sizeBytes), `segments of ${segmentBytes}`).toEqual(lengths);
+          let pos = 0;
+          const ids = lengths.map((n) => chunkId(data.subarray(pos, (pos += n)), "sha512-256"));
+          expect(made.index.chunks.map((c) => c.id)).toEqual(ids);
+        }
+      }
+      // and the same index as a stream of the same bytes, which the main thread chunks
+      const streamed = await makeBlobIndex({ input: (async function* () { yield data; })(), store: path.join(dir, "store") });
+      const fromFile = await makeBlobIndex({ input, store: path.join(dir, "store"), segmentBytes: 300_000 });
+      expect(fromFile.indexBytes.equals(streamed.indexBytes)).toBe(true);
+    });
+  }
+
+  it("makes an empty index for an empty file", async () => {
+    const dir = mkdtempSync(path.join(work, "seg-"));
+    writeFileSync(path.join(dir, "empty"), "");
+    const made = await makeBlobIndex({ input: path.join(dir, "empty"), store: path.join(dir, "store") });
+    expect(made.chunkCount).toBe(0);
+    expect(made.blobBytes).toBe(0);
   });
 });
 
