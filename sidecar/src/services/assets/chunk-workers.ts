@@ -68,13 +68,15 @@ function hashAll(bytes, lengths, digest) {
 const tempPrefix = "." + process.pid + "-" + require("node:worker_threads").threadId + "-";
 let tempCount = 0;
 
-/** Hashes the chunks laid end to end in bytes, then compresses and writes the ones not stored yet. */
+/** Hashes the chunks laid end to end in bytes, and compresses and writes the ones not stored yet. */
 function storeChunks(bytes, lengths, digest, storeDir, level) {
-  const ids = hashAll(bytes, lengths, digest);
+  const ids = new Array(lengths.length);
   const written = {}; let pos = 0;
   for (let i = 0; i < ids.length; i++) {
+    // hash and compress one chunk after the other while it is in the CPU's cache
     const chunk = bytes.subarray(pos, pos + lengths[i]);
     pos += lengths[i];
+    ids[i] = createHash(digest).update(chunk).digest("hex");
     const file = chunkPath(storeDir, ids[i]);
     if (fs.existsSync(file)) continue;
     const dir = path.dirname(file);
@@ -147,31 +149,20 @@ function chunkSegment(m) {
 }
 
 /**
- * Stores the segment's chunks from entry (the true cut where the chunk stream enters it) to its
- * exit, the first cut at or past its end. Where entry is not one of the segment's own cuts, the
- * chunks are cut again from entry until they meet one (from there on both agree).
+ * Stores the segment's chunks between the given cuts (the true chunk boundaries from where the
+ * chunk stream enters the segment to where it leaves it) and frees the slot.
  */
 function storeSegment(m) {
   const seg = segments.get(m.slot);
   if (seg === undefined) throw new Error("no segment in slot " + m.slot);
   segments.delete(m.slot);
-  let cuts = [m.entry];
-  const at = seg.cuts.indexOf(m.entry);
-  if (at >= 0) cuts = seg.cuts.slice(at);
-  else {
-    const own = new Set(seg.cuts);
-    for (let pos = m.entry; pos < seg.end; ) {
-      pos = cutAt(seg, pos);
-      if (own.has(pos)) { cuts.push(...seg.cuts.slice(seg.cuts.indexOf(pos))); break; }
-      cuts.push(pos);
-    }
-  }
+  const cuts = m.cuts, entry = cuts[0], exit = cuts[cuts.length - 1];
+  if (entry < seg.start || exit > seg.dataEnd) throw new Error("cuts " + entry + ".." + exit + " lie outside the segment's bytes");
   const lengths = new Array(cuts.length - 1);
   for (let i = 1; i < cuts.length; i++) lengths[i - 1] = cuts[i] - cuts[i - 1];
-  const from = seg.base + (m.entry - seg.start);
-  const bytes = new Uint8Array(chunker.memory.buffer, from, cuts[cuts.length - 1] - m.entry);
+  const bytes = new Uint8Array(chunker.memory.buffer, seg.base + (entry - seg.start), exit - entry);
   const { ids, written } = storeChunks(bytes, lengths, m.digest, m.storeDir, m.level);
-  return { result: { lengths, ids, written, exit: cuts[cuts.length - 1] } };
+  return { result: { lengths, ids, written } };
 }
 
 /** A chunk file's bytes in the read scratch buffer (valid until the next call), or undefined if absent. */
@@ -260,7 +251,7 @@ function write(m) {
   return { result: {} };
 }
 
-parentPort.on("message", (m) => {
+function handle(m) {
   try {
     let reply;
     if (m.op === "ping") reply = { result: {} };
@@ -275,6 +266,25 @@ parentPort.on("message", (m) => {
   } catch (err) {
     parentPort.postMessage({ seq: m.seq, error: String(err && err.stack || err) });
   }
+}
+
+// Requests wait here and run one at a time, in order, except that chunking a segment goes before
+// everything else: the main thread settles segments in order from those results, and every
+// worker's next store waits on that (a store queued ahead of it would hold up the other workers).
+const waiting = [];
+let scheduled = false;
+
+function runNext() {
+  scheduled = false;
+  let i = waiting.findIndex((m) => m.op === "chunkSegment");
+  if (i < 0) i = 0;
+  handle(waiting.splice(i, 1)[0]);
+  if (waiting.length > 0) { scheduled = true; setImmediate(runNext); }
+}
+
+parentPort.on("message", (m) => {
+  waiting.push(m);
+  if (!scheduled) { scheduled = true; setImmediate(runNext); }
 });
 `;
 
@@ -319,8 +329,6 @@ export interface SegmentStoreResult {
   readonly lengths: number[];
   readonly ids: string[];
   readonly written: Record<string, number>;
-  /** The first chunk boundary at or past the segment's end: the next segment's entry. */
-  readonly exit: number;
 }
 
 /** A chunk of a `load` or `write` batch is missing (NOT_FOUND) or corrupt (FAILED_PRECONDITION). */
@@ -444,12 +452,11 @@ export class ChunkWorkerPool {
   }
 
   /**
-   * Stores the chunks of the segment in `slot` from `entry`, the true chunk boundary at which the
-   * blob's chunk stream enters it, to its exit (the first boundary at or past its end), and frees
-   * the slot. Chunks are cut again from `entry` where it is not one of the segment's own cuts.
+   * Hashes, compresses and writes the chunks of the segment in `slot` between `cuts` (true chunk
+   * boundaries, ascending, within the bytes the worker read), and frees the slot.
    */
-  storeSegment(worker: number, slot: number, entry: number, digest: ChunkDigest, storeDir: string): Promise<SegmentStoreResult> {
-    return this.call({ op: "storeSegment", slot, entry, digest, storeDir, level: ZSTD_LEVEL }, [], this.workers[worker]);
+  storeSegment(worker: number, slot: number, cuts: number[], digest: ChunkDigest, storeDir: string): Promise<SegmentStoreResult> {
+    return this.call({ op: "storeSegment", slot, cuts, digest, storeDir, level: ZSTD_LEVEL }, [], this.workers[worker]);
   }
 
   /** Resolves once every worker has started and answers (a warm-up; calls need not wait for it). */

@@ -13,6 +13,7 @@
  * - when min == avg == max, plain fixed-size blocks without hashing.
  */
 
+import type { FileHandle } from "node:fs/promises";
 import { EnsoulError } from "../../lib/errors.js";
 import { BUZHASH_TABLE } from "./buzhash-table.js";
 import { cutConstants, DATA_OFFSET, instantiateChunkerWasm, type ChunkerWasm } from "./chunker-wasm.js";
@@ -241,6 +242,43 @@ export class Chunker {
     if (first - start >= this.sizes.maxBytes) return first;
     const limit = Math.min(stop, start + this.sizes.maxBytes);
     return this.wasm.cut(first, limit, this.discriminator - 1, this.inverse, this.inverseMinus1);
+  }
+}
+
+/**
+ * Chunk boundaries of a file from `entry`, which must be a true boundary, on: reads from there and
+ * cuts until a boundary is one of `known` (ascending true boundaries further on, e.g. those of a
+ * segment once it met the true ones), then returns the boundaries found plus the rest of `known`;
+ * or until a boundary at or past `end`.
+ */
+export async function cutFileFrom(
+  file: FileHandle,
+  fileBytes: number,
+  sizes: ChunkSizes,
+  entry: number,
+  end: number,
+  known: readonly number[],
+): Promise<number[]> {
+  const chunker = new Chunker(sizes, 2 * lookaheadBytes(sizes));
+  const knownAt = new Map(known.map((cut, i) => [cut, i]));
+  const cuts = [entry];
+  let pos = entry;
+  let readPos = entry;
+  for (;;) {
+    for (let c = chunker.next(); c !== undefined; c = chunker.next()) {
+      pos += c.length;
+      const at = knownAt.get(pos);
+      if (at !== undefined) return [...cuts, ...known.slice(at)];
+      cuts.push(pos);
+      if (pos >= end) return cuts;
+    }
+    if (readPos >= fileBytes) return cuts;
+    const space = chunker.space();
+    const { bytesRead } = await file.read(space, 0, Math.min(space.length, fileBytes - readPos), readPos);
+    if (bytesRead === 0) throw new EnsoulError("FAILED_PRECONDITION", "the input file got shorter while it was being read");
+    chunker.filled(bytesRead);
+    readPos += bytesRead;
+    if (readPos >= fileBytes) chunker.end();
   }
 }
 

@@ -9,7 +9,7 @@ import { EnsoulError } from "../../lib/errors.js";
 import { chunkInBatches, type ChunkedBatch, type ChunkInput } from "./chunk-pipeline.js";
 import { LocalChunkStore, writeFileAtomic } from "./chunk-store.js";
 import { sharedChunkPool, type ChunkWorkerPool, type SegmentStoreResult } from "./chunk-workers.js";
-import { DEFAULT_CHUNK_SIZES, segmentRules, type ChunkSizes } from "./chunker.js";
+import { cutFileFrom, DEFAULT_CHUNK_SIZES, segmentRules, type ChunkSizes } from "./chunker.js";
 import { blobFeatureFlags, DEFAULT_DIGEST, encodeIndex, type BlobIndex, type ChunkDigest, type IndexChunk } from "./index-format.js";
 
 export interface MakeOptions {
@@ -46,6 +46,23 @@ const MAX_SEGMENT_CHUNK_BYTES = 1024 * 1024;
 const SLOTS_PER_WORKER = 3;
 
 /**
+ * Where segments start (and, last, the file's end): whole multiples of `unit`, `length` long
+ * until the rest of the file would keep each worker busy for less than two segments; from there
+ * they shrink (to an eighth of `length` at least), so that the workers run out of work at about
+ * the same time.
+ */
+export function segmentBounds(fileBytes: number, length: number, unit: number, workers: number): number[] {
+  const bounds = [0];
+  const shortest = Math.max(unit, Math.floor(length / 8 / unit) * unit);
+  for (let pos = 0; pos < fileBytes; ) {
+    const share = Math.floor((fileBytes - pos) / (2 * workers) / unit) * unit;
+    pos = Math.min(pos + Math.min(length, Math.max(shortest, share)), fileBytes);
+    bounds.push(pos);
+  }
+  return bounds;
+}
+
+/**
  * Chunks, hashes and stores a regular file entirely on the worker threads, so the main thread only
  * schedules and both cores do the same kind of work.
  *
@@ -55,9 +72,11 @@ const SLOTS_PER_WORKER = 3;
  * (those of one chunker run over the whole file) share a boundary, they agree from there on. The
  * segments are then settled in order: the true boundary where the chunk stream enters segment k is
  * where it left segment k-1. When that entry is one of segment k's own boundaries, its boundaries
- * from there on are the true ones, and so is its exit, so the next segment can be settled at once;
- * otherwise its worker cuts again from the entry (rare in real data) and the exit comes back with
- * its result. The chunks are the ones a single Chunker would find, which the tests check.
+ * from there on are the true ones. Otherwise (about one segment in four of a tar: the entry lies
+ * less than `min` bytes in) the main thread reads on from the entry and cuts until it lands on one
+ * of them, usually within a chunk or two, rather than wait for the worker. Either way the next
+ * segment's entry is known at once and the workers never wait on each other. The chunks are the
+ * ones a single Chunker would find, which the tests check.
  */
 async function chunkFileInWorkers(
   file: fsp.FileHandle,
@@ -70,51 +89,81 @@ async function chunkFileInWorkers(
   const fileBytes = (await file.stat()).size;
   // Whole maximum chunks: for fixed-size chunks every segment then starts on a chunk boundary.
   const segmentLength = Math.max(1, Math.ceil(segmentBytes / sizes.maxBytes)) * sizes.maxBytes;
-  const count = Math.ceil(fileBytes / segmentLength);
+  const bounds = segmentBounds(fileBytes, segmentLength, sizes.maxBytes, pool.size);
+  const count = bounds.length - 1;
   const rules = segmentRules(sizes);
   const slotBytes = segmentLength + sizes.maxBytes;
   const workers = pool.size;
   const freeSlots = Array.from({ length: workers }, () => Array.from({ length: SLOTS_PER_WORKER }, (_, i) => i));
+  const queued = new Array<number>(workers).fill(0); // requests sent to each worker and not answered
   const chunked: Promise<{ cuts: number[] }>[] = [];
+  const workerOf: number[] = [];
   const slotOf: number[] = [];
   const stored: Promise<SegmentStoreResult>[] = [];
-  const slotFreed: Promise<void>[][] = Array.from({ length: workers }, () => []);
+  let wake: (() => void) | undefined;
+  let failure: { error: unknown } | undefined;
 
-  // Hands segments to their workers in order while slots are free (segment k goes to k % workers).
+  const send = <T>(worker: number, request: Promise<T>): Promise<T> => {
+    queued[worker]!++;
+    const answered = (): void => void queued[worker]!--;
+    request.then(answered, answered);
+    return request;
+  };
+  // Hands out segments in order while any worker has a free slot, each to the worker with the
+  // least work queued: a worker whose segments hold more new chunks gets fewer, so both finish
+  // together.
   const dispatch = (): void => {
     for (let k = chunked.length; k < count; k++) {
-      const worker = k % workers;
-      const slot = freeSlots[worker]!.shift();
-      if (slot === undefined) return;
-      const start = k * segmentLength;
-      const end = Math.min(start + segmentLength, fileBytes);
+      let worker = -1;
+      for (let w = 0; w < workers; w++) {
+        if (freeSlots[w]!.length > 0 && (worker < 0 || queued[w]! < queued[worker]!)) worker = w;
+      }
+      if (worker < 0) return;
+      const slot = freeSlots[worker]!.shift()!;
+      const start = bounds[k]!;
+      const end = bounds[k + 1]!;
+      workerOf[k] = worker;
       slotOf[k] = slot;
-      const promise = pool.chunkSegment(worker, { fd: file.fd, fileBytes, start, end, slot, slotBytes, rules });
+      const promise = send(worker, pool.chunkSegment(worker, { fd: file.fd, fileBytes, start, end, slot, slotBytes, rules }));
       promise.catch(() => undefined); // awaited in order below
       chunked.push(promise);
     }
+  };
+  const storeSettled = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
   };
 
   try {
     let entry = 0;
     for (let k = 0; k < count; k++) {
-      const worker = k % workers;
       dispatch();
       while (chunked.length <= k) {
-        // The next segment to hand out waits for a slot of its worker, held by earlier segments
-        // whose stores have all been started.
-        await slotFreed[chunked.length % workers]!.shift();
+        // All slots are held by earlier segments, whose stores have been sent: wait for one.
+        if (failure !== undefined) throw failure.error;
+        await new Promise<void>((resolve) => (wake = resolve));
         dispatch();
       }
       const { cuts } = await chunked[k]!;
-      const resynced = cuts.includes(entry);
+      const at = cuts.indexOf(entry);
+      const end = bounds[k + 1]!;
+      const trueCuts = at >= 0 ? cuts.slice(at) : await cutFileFrom(file, fileBytes, sizes, entry, end, cuts);
+      const worker = workerOf[k]!;
       const slot = slotOf[k]!;
-      const result = pool.storeSegment(worker, slot, entry, digest, storeDir);
+      const result = send(worker, pool.storeSegment(worker, slot, trueCuts, digest, storeDir));
       stored.push(result);
-      const freed = result.then(() => void freeSlots[worker]!.push(slot));
-      freed.catch(() => undefined); // a failed store is reported through `stored`
-      slotFreed[worker]!.push(freed);
-      entry = resynced ? cuts[cuts.length - 1]! : (await result).exit;
+      result.then(
+        () => {
+          freeSlots[worker]!.push(slot);
+          storeSettled();
+        },
+        (error: unknown) => {
+          failure ??= { error };
+          storeSettled();
+        },
+      );
+      entry = trueCuts[trueCuts.length - 1]!;
     }
     const results = await Promise.all(stored);
     let start = 0;

@@ -12,7 +12,7 @@ import { chunkLengths, resolveChunkSizes } from "./chunker.js";
 import { extractBlob } from "./extract.js";
 import { decodeIndex, encodeIndex } from "./index-format.js";
 import { collectGarbage, listChunks, verifyIndex } from "./maintenance.js";
-import { makeBlobIndex } from "./make.js";
+import { makeBlobIndex, segmentBounds } from "./make.js";
 
 const run = promisify(execFile);
 const work = mkdtempSync(path.join(tmpdir(), "ensoul-store-"));
@@ -113,6 +113,23 @@ describe("make from a file, chunked by the workers in segments", () => {
       expect(fromFile.indexBytes.equals(streamed.indexBytes)).toBe(true);
     });
   }
+
+  it("cuts a file into segments of whole units that shrink towards the end", () => {
+    const unit = 256 * 1024;
+    for (const fileBytes of [0, 1, unit, 10 * unit + 7, 200 * 1024 * 1024 + 12345]) {
+      const bounds = segmentBounds(fileBytes, 16 * unit, unit, 2);
+      expect(bounds[0]).toBe(0);
+      expect(bounds.at(-1)).toBe(fileBytes);
+      const lengths = bounds.slice(1).map((b, i) => b - bounds[i]!);
+      expect(lengths.every((n) => n > 0 && n <= 16 * unit)).toBe(true);
+      expect(bounds.slice(1, -1).every((b) => b % unit === 0)).toBe(true);
+      if (fileBytes > 100 * unit) {
+        expect(lengths[0]).toBe(16 * unit);
+        expect(lengths.at(-2)).toBeLessThan(16 * unit);
+        expect(lengths.at(-2)).toBeGreaterThanOrEqual(2 * unit);
+      }
+    }
+  });
 
   it("makes an empty index for an empty file", async () => {
     const dir = mkdtempSync(path.join(work, "seg-"));
