@@ -187,7 +187,7 @@ describe("Characters dock (GDScript)", () => {
     const withModel = await startTestSidecar("ensoul-gd-dock-llm-", { modelDir: ensureTinyModel() });
     try {
       const streamingShot = path.join(OUT, "dock-model-streaming.png");
-      const run = await runDockScene(withModel, ["--mode=model", "--max-tokens=400", "--report-streaming-at=60"], async (session) => {
+      const run = await runDockScene(withModel, ["--mode=model", "--max-tokens=400", "--report-streaming-at=20"], async (session) => {
         const at = await waitForDock(session);
         await typePromptAndSeed(session, at);
         await pickModelGenerator(session, at);
@@ -205,7 +205,7 @@ describe("Characters dock (GDScript)", () => {
       writeFileSync(streamingShot, Buffer.from(streaming.png, "base64"));
       const character = printed<Character>(run.stdout, "DOCK-CHARACTER");
       expect(streaming.done).toBe(false);
-      expect(streaming.pieces).toBeGreaterThanOrEqual(60);
+      expect(streaming.pieces).toBeGreaterThanOrEqual(20);
       expect(streaming.fields).toBeLessThan(17);
       expect(streaming.text).toBeLessThan(JSON.stringify(character).length);
       expect(isValidCharacter(character)).toBe(true);

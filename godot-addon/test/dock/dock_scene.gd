@@ -15,7 +15,8 @@ extends Control
 ##   DOCK-ERROR-SHOWN text   the dock shows the sidecar's error, and stays usable
 ## With --mode=model (a sidecar with a model; the test picks the model generator and clicks
 ## Generate) the flow is instead:
-##   DOCK-STREAMING {json}   the first frame drawn after n pieces of text arrived: how many
+##   DOCK-STREAMING {json}   the first frame drawn with at least n pieces of text in it, taken
+##                           when the next piece arrives (so the stream is still going): how many
 ##                           pieces and fields it showed, whether the character was done, and
 ##                           the frame itself (PNG, base64) — a screenshot from inside the engine,
 ##                           since one taken by the page would come after the stream has ended
@@ -34,6 +35,9 @@ var deltas: int = 0
 var fields_before_done: PackedStringArray = []
 var done: bool = false
 var expect_failure: bool = false
+## What the last frame drawn showed (pieces of text, fields filled, characters of text).
+var drawn := {"pieces": 0, "fields": 0, "text": 0}
+var streaming_reported: bool = false
 
 
 func _ready() -> void:
@@ -47,9 +51,15 @@ func _ready() -> void:
 	dock.sidecar_token = args.get("token", "")
 	dock.max_tokens = int(args.get("max-tokens", "0"))
 	var streaming_at := int(args.get("report-streaming-at", "0"))
+	RenderingServer.frame_post_draw.connect(func() -> void:
+		drawn = {"pieces": deltas, "fields": fields_before_done.size(), "text": dock.streamed_text().length()})
 	dock.text_streamed.connect(func(_text: String) -> void:
 		deltas += 1
-		if deltas == streaming_at and not done:
+		# Another piece arrived, so the frame last drawn was drawn mid-stream. (Waiting for the next
+		# frame instead could find the rest of the stream in it: pieces that arrive together are
+		# all handled before the engine draws.)
+		if streaming_at > 0 and not streaming_reported and not done and drawn.pieces >= streaming_at:
+			streaming_reported = true
 			_report_streaming_frame())
 	dock.field_filled.connect(func(field: String) -> void:
 		if not done:
@@ -140,14 +150,10 @@ func _check_cancel(first: EnsoulCharacter) -> void:
 
 
 func _report_streaming_frame() -> void:
-	await RenderingServer.frame_post_draw
-	var shown_deltas := deltas
-	var shown_fields := fields_before_done.size()
-	var finished := done
 	var png := get_viewport().get_texture().get_image().save_png_to_buffer()
 	print("DOCK-STREAMING %s" % JSON.stringify({
-		"pieces": shown_deltas, "fields": shown_fields, "done": finished,
-		"text": dock.streamed_text().length(), "png": Marshalls.raw_to_base64(png),
+		"pieces": drawn.pieces, "fields": drawn.fields, "done": done,
+		"text": drawn.text, "png": Marshalls.raw_to_base64(png),
 	}))
 
 
