@@ -10,7 +10,10 @@ import { EnsoulError } from "../../lib/errors.js";
 import { createLogger } from "../../lib/logger.js";
 import { AccessPolicy } from "../auth/index.js";
 import { sqliteFileFor } from "../data/index.js";
+import { AUTH_SEALING_KEY } from "../../app/sealer.js";
 import type { SecurityService } from "./index.js";
+import { RESERVED_SECRET_PATHS, RESERVED_TRANSIT_KEYS } from "./rpc.js";
+import { CA_SECRET_PATH } from "./tls.js";
 import { RecordingAudit, rejection, startSecurity, tempDataDir } from "./security.testkit.js";
 
 describe("security over the running sidecar", () => {
@@ -155,6 +158,27 @@ describe("security roles and project scope", () => {
     } finally {
       await admin.close();
       await scoped.close();
+    }
+  });
+
+  it("serves nobody, admin included, the transit key and secrets the sidecar keeps for itself", async () => {
+    expect(AUTH_SEALING_KEY.startsWith(RESERVED_TRANSIT_KEYS)).toBe(true);
+    expect(CA_SECRET_PATH.startsWith(RESERVED_SECRET_PATHS)).toBe(true);
+    await service.secretsFor("sidecar").put(CA_SECRET_PATH, { key: "private" });
+    const sealed = await service.transitFor("sidecar").encrypt(AUTH_SEALING_KEY, Buffer.from("totp"), Buffer.from("ctx"));
+    const admin = await as("admin");
+    try {
+      const decrypt = await rejection(admin.call("transitDecrypt", { key: AUTH_SEALING_KEY, ciphertext: sealed.ciphertext, context: Buffer.from("ctx") }));
+      expect(decrypt).toMatchObject({ code: "PERMISSION_DENIED", field: "transitDecrypt.key" });
+      expect((await rejection(admin.call("transitRotate", { key: "sidecar/other" }))).code).toBe("PERMISSION_DENIED");
+      expect((await rejection(admin.call("secretGet", { path: CA_SECRET_PATH }))).code).toBe("PERMISSION_DENIED");
+      expect((await rejection(admin.call("secretPut", { path: CA_SECRET_PATH, entries: [{ key: "k", value: "v" }] }))).code).toBe("PERMISSION_DENIED");
+      expect((await rejection(admin.call("secretList", { prefix: "_sidecar/" }))).code).toBe("PERMISSION_DENIED");
+      expect((await admin.call("secretList", {})).secretListReply!.paths).not.toContain(CA_SECRET_PATH);
+      // the sidecar itself still reads them
+      expect((await service.secretsFor("sidecar").get(CA_SECRET_PATH)).data).toEqual({ key: "private" });
+    } finally {
+      await admin.close();
     }
   });
 

@@ -25,6 +25,19 @@ export function checkProjectScope(principal: Principal, name: string, field: str
   });
 }
 
+/**
+ * Names the sidecar keeps for itself: the transit key that seals the auth service's secrets
+ * (`sidecar/auth`) and the local CA (`_sidecar/tls-ca`). The sidecar uses them through the
+ * engines directly; over the protocol nobody, admin included, may use, read or overwrite them.
+ */
+export const RESERVED_TRANSIT_KEYS = "sidecar/";
+export const RESERVED_SECRET_PATHS = "_sidecar/";
+
+function checkNotReserved(name: string, reserved: string, field: string): void {
+  if (!name.startsWith(reserved)) return;
+  throw new EnsoulError("PERMISSION_DENIED", `names under ${reserved} are the sidecar's own and not served, got "${name}"`, { field });
+}
+
 /** Re-labels an error's field with the request message it came in (e.g. "path" → "secretGet.path"). */
 async function inMessage<T>(message: string, work: () => Promise<T>): Promise<T> {
   try {
@@ -77,6 +90,7 @@ function secretMeta(version: SecretVersion): SecretMeta {
 export function securityMethods(service: SecurityEngines): Method[] {
   const transit = (principal: Principal, key: string | undefined, message: string): { key: string; engine: TransitEngine } => {
     const name = key ?? "";
+    checkNotReserved(name, RESERVED_TRANSIT_KEYS, `${message}.key`);
     checkProjectScope(principal, name, `${message}.key`);
     return { key: name, engine: service.transitFor(principal.subject) };
   };
@@ -141,6 +155,7 @@ export function securityMethods(service: SecurityEngines): Method[] {
       response: "secretMeta",
       handle: async (request, ctx) => {
         const path = request.path ?? "";
+        checkNotReserved(path, RESERVED_SECRET_PATHS, "secretPut.path");
         checkProjectScope(ctx.principal, path, "secretPut.path");
         const data = entriesToData(request.entries);
         const ttlMs = seconds(request.ttlS, "secretPut.ttlS", false);
@@ -155,6 +170,7 @@ export function securityMethods(service: SecurityEngines): Method[] {
       response: "secret",
       handle: async (request, ctx) => {
         const path = request.path ?? "";
+        checkNotReserved(path, RESERVED_SECRET_PATHS, "secretGet.path");
         checkProjectScope(ctx.principal, path, "secretGet.path");
         const secret = await inMessage("secretGet", () => secrets(ctx.principal).get(path, request.version || undefined));
         return { meta: secretMeta(secret), entries: Object.entries(secret.data).map(([key, value]) => ({ key, value })) };
@@ -168,8 +184,10 @@ export function securityMethods(service: SecurityEngines): Method[] {
       handle: async (request, ctx) => {
         const scope = ctx.principal.project === undefined ? "" : `projects/${ctx.principal.project}/`;
         const prefix = request.prefix || scope;
+        checkNotReserved(prefix, RESERVED_SECRET_PATHS, "secretList.prefix");
         checkProjectScope(ctx.principal, prefix, "secretList.prefix");
-        return { paths: await inMessage("secretList", () => secrets(ctx.principal).list(prefix, request.limit || undefined)) };
+        const paths = await inMessage("secretList", () => secrets(ctx.principal).list(prefix, request.limit || undefined));
+        return { paths: paths.filter((p) => !p.startsWith(RESERVED_SECRET_PATHS)) };
       },
     }),
     unary({
