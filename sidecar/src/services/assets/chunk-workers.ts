@@ -18,7 +18,6 @@ const WORKER_SCRIPT = String.raw`
 const { parentPort, workerData } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
 const fs = require("node:fs");
-const path = require("node:path");
 const zstd = require(workerData.zstdBindingPath);
 const { decompress } = require(workerData.zstdPath);
 const madeDirs = new Set();
@@ -49,8 +48,25 @@ function compress(chunk, level) {
   return packed.subarray(0, cctx.compress2(packed, chunk));
 }
 
+// Paths are joined by hand: path.join's normalising showed in the per-chunk cost.
+function chunkDir(storeDir, id) {
+  return storeDir + "/" + id.slice(0, 4);
+}
+
 function chunkPath(storeDir, id) {
-  return path.join(storeDir, id.slice(0, 4), id + ".cacnk");
+  return chunkDir(storeDir, id) + "/" + id + ".cacnk";
+}
+
+/** Makes a chunk directory once per worker (the store directory itself exists already). */
+function ensureDir(dir) {
+  if (madeDirs.has(dir)) return;
+  try {
+    fs.mkdirSync(dir);
+  } catch (err) {
+    if (err.code === "ENOENT") fs.mkdirSync(dir, { recursive: true });
+    else if (err.code !== "EEXIST") throw err;
+  }
+  madeDirs.add(dir);
 }
 
 function hashAll(bytes, lengths, digest) {
@@ -77,12 +93,12 @@ function storeChunks(bytes, lengths, digest, storeDir, level) {
     const chunk = bytes.subarray(pos, pos + lengths[i]);
     pos += lengths[i];
     ids[i] = createHash(digest).update(chunk).digest("hex");
-    const file = chunkPath(storeDir, ids[i]);
+    const dir = chunkDir(storeDir, ids[i]);
+    const file = dir + "/" + ids[i] + ".cacnk";
     if (fs.existsSync(file)) continue;
-    const dir = path.dirname(file);
-    if (!madeDirs.has(dir)) { fs.mkdirSync(dir, { recursive: true }); madeDirs.add(dir); }
+    ensureDir(dir);
     const frame = compress(chunk, level);
-    const temp = path.join(dir, tempPrefix + (++tempCount) + "." + ids[i] + ".cacnk.tmp");
+    const temp = dir + "/" + tempPrefix + (++tempCount) + "." + ids[i] + ".cacnk.tmp";
     try {
       fs.writeFileSync(temp, frame, { flag: "wx" });
       fs.renameSync(temp, file);
