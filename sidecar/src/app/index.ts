@@ -103,6 +103,8 @@ async function startServices(config: SidecarConfig, log: Logger, data: DataStore
     data,
     ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
     ...(config.queuePrefix ? { prefix: config.queuePrefix } : {}),
+    ...(config.jobRetentionDays !== undefined ? { retentionMs: config.jobRetentionDays * 24 * 3600 * 1000 } : {}),
+    onPruneError: (err) => log.warn({ err }, "pruning finished jobs failed; trying again in an hour"),
   });
   closers.push(() => queue.close());
   const assets = createAssetService({ data, dataDir: config.dataDir, maxFrameBytes: config.limits.maxFrameBytes, uploadIdleMs: config.limits.idleTimeoutMs });

@@ -22,3 +22,16 @@ describe("OIDC settings from the environment", () => {
     expect(() => loadConfig({}, { ...base, ENSOUL_OIDC_JWKS_URL: "file:///etc/keys" })).toThrow(/ENSOUL_OIDC_JWKS_URL must be an http\(s\) URL/);
   });
 });
+
+describe("job retention from the environment", () => {
+  it("is left to the queue's default unless ENSOUL_JOB_RETENTION_DAYS is set, and takes fractions and 0", () => {
+    expect(loadConfig({}, {}).jobRetentionDays).toBeUndefined();
+    expect(loadConfig({}, { ENSOUL_JOB_RETENTION_DAYS: "0.5" }).jobRetentionDays).toBe(0.5);
+    expect(loadConfig({}, { ENSOUL_JOB_RETENTION_DAYS: "0" }).jobRetentionDays).toBe(0);
+  });
+
+  it("names the variable when it is not a number of days", () => {
+    expect(() => loadConfig({}, { ENSOUL_JOB_RETENTION_DAYS: "-1" })).toThrow(/ENSOUL_JOB_RETENTION_DAYS must be 0/);
+    expect(() => loadConfig({}, { ENSOUL_JOB_RETENTION_DAYS: "a week" })).toThrow(/ENSOUL_JOB_RETENTION_DAYS=a week is not a number/);
+  });
+});

@@ -39,6 +39,11 @@ export interface SidecarConfig {
   redisUrl?: string;
   /** Server mode: what every queue key in Redis starts with (ENSOUL_QUEUE_PREFIX, default "ensoul"). */
   queuePrefix?: string;
+  /**
+   * How long finished jobs are kept, in days (ENSOUL_JOB_RETENTION_DAYS, default 7; fractions
+   * allowed; 0 keeps them for ever).
+   */
+  jobRetentionDays?: number;
   /** A Qwen3 ONNX model folder for the "llm" character generator (loaded on first use); none: procedural only. */
   modelDir?: string;
   /**
@@ -127,6 +132,12 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const databaseSchema = overrides.databaseSchema ?? (env["ENSOUL_DATABASE_SCHEMA"] || undefined);
   const redisUrl = overrides.redisUrl ?? (env["ENSOUL_REDIS_URL"] || undefined);
   const queuePrefix = overrides.queuePrefix ?? (env["ENSOUL_QUEUE_PREFIX"] || undefined);
+  const jobRetentionDays = overrides.jobRetentionDays ?? envNumber(env, "ENSOUL_JOB_RETENTION_DAYS");
+  if (jobRetentionDays !== undefined && !(jobRetentionDays >= 0)) {
+    throw new EnsoulError("INVALID_ARGUMENT", `ENSOUL_JOB_RETENTION_DAYS must be 0 (keep for ever) or more days, got ${jobRetentionDays}`, {
+      field: "ENSOUL_JOB_RETENTION_DAYS",
+    });
+  }
   const masterKey = overrides.masterKey ?? (env["ENSOUL_MASTER_KEY"] || undefined);
   const previousMasterKey = overrides.previousMasterKey ?? (env["ENSOUL_MASTER_KEY_PREVIOUS"] || undefined);
   const oidc = overrides.oidc ?? oidcFromEnv(env);
@@ -147,6 +158,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     ...(databaseSchema ? { databaseSchema } : {}),
     ...(redisUrl ? { redisUrl } : {}),
     ...(queuePrefix ? { queuePrefix } : {}),
+    ...(jobRetentionDays !== undefined ? { jobRetentionDays } : {}),
     ...(masterKey ? { masterKey } : {}),
     ...(previousMasterKey ? { previousMasterKey } : {}),
     ...(oidc ? { oidc } : {}),

@@ -21,6 +21,7 @@ import {
   failureFromText,
   failureOf,
   failureToText,
+  isFinished,
   MAX_PRIORITY,
   type EnqueueOptions,
   type JobEvent,
@@ -246,6 +247,36 @@ class BullmqQueue implements QueueBackend {
       if (ids.length < page) break;
     }
     return out;
+  }
+
+  async prune(finishedBeforeMs: number): Promise<number> {
+    let pruned = 0;
+    // Oldest first through the enqueue-order index, a page at a time; a job is finished when
+    // its BullMQ record (or cancel tombstone) says so. Removing shifts the index, so the next
+    // page starts after the ids kept.
+    const page = 200;
+    for (let kept = 0; ; ) {
+      const ids = await this.redis.zrange(this.key("all"), kept, kept + page - 1);
+      for (const id of ids) {
+        const job = await this.get(id);
+        // An id whose job cannot be read may be one being enqueued right now: leave it.
+        if (!job || !isFinished(job.state) || job.finishedAtMs === undefined || job.finishedAtMs >= finishedBeforeMs) {
+          kept++;
+          continue;
+        }
+        await this.queue(job.name).remove(id); // 0 when BullMQ has no record (cancelled before it ran)
+        await this.redis
+          .multi()
+          .hdel(this.key("jobs"), id)
+          .hdel(this.key("cancelled"), id)
+          .srem(this.key("cancel-requested"), id)
+          .zrem(this.key("all"), id)
+          .zrem(this.key(`project:${job.owner.project}`), id)
+          .exec();
+        pruned++;
+      }
+      if (ids.length < page) return pruned;
+    }
   }
 
   async cancel(id: string): Promise<JobInfo> {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnsoulError } from "../../lib/errors.js";
 import { openTestQueue, type AdapterKind, type OpenedQueue } from "./contract.testkit.js";
 import type { JobContext, JobEvent, JobInfo, Json, QueueService } from "./index.js";
-import { MAX_JSON_BYTES } from "./index.js";
+import { MAX_JSON_BYTES, withRetention } from "./index.js";
 
 /** Resolves when `predicate` holds, polling; fails the test after `timeoutMs`. */
 async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000, what = "condition"): Promise<void> {
@@ -297,5 +297,54 @@ describe.each<AdapterKind>(["sqlite", "bullmq"])("queue contract (%s)", (kind) =
     expect((await queue.list({ name })).map((j) => j.id)).toEqual([other.id, b.id, a.id]);
     const all: JobInfo[] = await queue.list({ limit: 1000 });
     expect(all.map((j) => j.id)).toEqual(expect.arrayContaining([a.id, b.id, other.id]));
+  });
+
+  // Last: pruning up to now also removes the other tests' finished jobs.
+  it("prunes jobs finished before a time, with their place in lists, and never waiting ones", async () => {
+    const name = freshName();
+    const owner = { project: `prune-${kind}-${Date.now()}`, subject: "s" };
+    const done = await queue.enqueue(name, "ok", { owner });
+    const failed = await queue.enqueue(name, "fail", { owner });
+    const worker = queue.process(name, async (ctx) => {
+      if (ctx.payload === "fail") throw new EnsoulError("INVALID_ARGUMENT", "not this one");
+      return "fine";
+    });
+    await Promise.all([done, failed].map((j) => queue.watch(j.id, () => undefined, { pollMs: 50 })));
+    await worker.close();
+    const cancelled = await queue.enqueue(freshName(), "c", { owner });
+    await queue.cancel(cancelled.id);
+    const waiting = await queue.enqueue(freshName(), "w", { owner });
+    const finished = await Promise.all([done, failed, cancelled].map(async (j) => (await queue.get(j.id))!));
+    expect(finished.map((j) => j.state)).toEqual(["completed", "failed", "cancelled"]);
+    const earliest = Math.min(...finished.map((j) => j.finishedAtMs!));
+    const latest = Math.max(...finished.map((j) => j.finishedAtMs!));
+
+    await queue.prune(earliest); // finished at that time or later: kept
+    for (const job of finished) expect(await queue.get(job.id)).toBeDefined();
+    expect(await queue.prune(latest + 1)).toBeGreaterThanOrEqual(3);
+    for (const job of finished) expect(await queue.get(job.id)).toBeUndefined();
+    expect(await queue.get(waiting.id)).toMatchObject({ state: "waiting" });
+    expect((await queue.list({ project: owner.project })).map((j) => j.id)).toEqual([waiting.id]);
+    expect(await queue.prune(Date.now() + 1)).toBe(0);
+  });
+});
+
+describe("job retention", () => {
+  it("prunes finished jobs older than the retention on its own, and stops when the queue closes", async () => {
+    const opened = await openTestQueue("sqlite");
+    const queue = withRetention(opened.queue, 200);
+    try {
+      const name = freshName();
+      const worker = queue.process(name, async () => "done");
+      const job = await queue.enqueue(name, null);
+      await queue.watch(job.id, () => undefined, { pollMs: 20 });
+      await worker.close();
+      const waiting = await queue.enqueue(freshName(), null);
+      await until(async () => (await queue.get(job.id)) === undefined, 3000, "the finished job to be pruned");
+      expect(await queue.get(waiting.id)).toMatchObject({ state: "waiting" });
+    } finally {
+      await queue.close();
+      await opened.cleanup();
+    }
   });
 });

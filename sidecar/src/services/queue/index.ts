@@ -46,6 +46,12 @@ export interface QueueBackend {
    * aborts) and ends as cancelled. A finished job is left as it is. NOT_FOUND if unknown.
    */
   cancel(id: string): Promise<JobInfo>;
+  /**
+   * Deletes the finished jobs (completed, failed or cancelled) that finished before this time
+   * (ms since the epoch), with everything kept about them; returns how many. Jobs still waiting
+   * or running are never touched.
+   */
+  prune(finishedBeforeMs: number): Promise<number>;
   /** Runs jobs of this name in this process until the worker is closed. */
   process(name: string, handler: JobHandler, options?: WorkerOptions): JobWorker;
   /** Hears every event of every job, from this process and (where the store can say) others. */
@@ -166,6 +172,7 @@ export function queueServiceOver(backend: QueueBackend): QueueService {
     get: (id) => backend.get(id),
     list: (filter) => backend.list(filter),
     cancel: (id) => backend.cancel(id),
+    prune: (finishedBeforeMs) => backend.prune(finishedBeforeMs),
     process: (name, handler, options) => backend.process(name, handler, options),
     onEvent: (listener) => backend.onEvent(listener),
     close: () => backend.close(),
@@ -175,6 +182,13 @@ export function queueServiceOver(backend: QueueBackend): QueueService {
 
 export interface QueueServiceOptions {
   mode: "embedded" | "server";
+  /**
+   * How long finished jobs are kept, in ms (default DEFAULT_JOB_RETENTION_MS; 0 keeps them for
+   * ever). Older ones are pruned at start and then every PRUNE_INTERVAL_MS.
+   */
+  retentionMs?: number;
+  /** Told when a periodic prune fails (it is tried again at the next interval). */
+  onPruneError?: (err: unknown) => void;
   /** Embedded: the data service's store; the queue keeps its tables in the same SQLite file. */
   data: QueueSqlStore;
   /** Server: a redis:// URL (ENSOUL_REDIS_URL). */
@@ -188,9 +202,41 @@ export interface QueueServiceOptions {
  * FAILED_PRECONDITION; with one that does not answer, UNAVAILABLE naming it.
  */
 export async function openQueueService(options: QueueServiceOptions): Promise<QueueService> {
+  const service = queueServiceOver(await openBackend(options));
+  return withRetention(service, options.retentionMs ?? DEFAULT_JOB_RETENTION_MS, options.onPruneError);
+}
+
+/** Finished jobs are kept a week unless configured otherwise (ENSOUL_JOB_RETENTION_DAYS). */
+export const DEFAULT_JOB_RETENTION_MS = 7 * 24 * 3600 * 1000;
+export const PRUNE_INTERVAL_MS = 3600 * 1000;
+
+/**
+ * Prunes jobs finished more than retentionMs ago, now and every PRUNE_INTERVAL_MS (or retentionMs,
+ * if shorter) until the service is closed. The timer never keeps the process alive.
+ */
+export function withRetention(service: QueueService, retentionMs: number, onError: (err: unknown) => void = () => {}): QueueService {
+  if (!(retentionMs > 0)) return service;
+  let running: Promise<unknown> = Promise.resolve();
+  const prune = (): void => {
+    running = service.prune(Date.now() - retentionMs).catch(onError);
+  };
+  prune();
+  const timer = setInterval(prune, Math.min(PRUNE_INTERVAL_MS, retentionMs));
+  timer.unref();
+  return {
+    ...service,
+    close: async () => {
+      clearInterval(timer);
+      await running;
+      await service.close();
+    },
+  };
+}
+
+async function openBackend(options: QueueServiceOptions): Promise<QueueBackend> {
   if (options.mode === "embedded") {
     const { openSqliteQueue } = await import("./sqlite.js");
-    return queueServiceOver(await openSqliteQueue(options.data));
+    return openSqliteQueue(options.data);
   }
   if (!options.redisUrl) {
     throw new EnsoulError("FAILED_PRECONDITION", "server mode needs Redis for the queue: set ENSOUL_REDIS_URL to a redis:// URL", {
@@ -198,5 +244,5 @@ export async function openQueueService(options: QueueServiceOptions): Promise<Qu
     });
   }
   const { openBullmqQueue } = await import("./bullmq.js");
-  return queueServiceOver(await openBullmqQueue({ redisUrl: options.redisUrl, ...(options.prefix ? { prefix: options.prefix } : {}) }));
+  return openBullmqQueue({ redisUrl: options.redisUrl, ...(options.prefix ? { prefix: options.prefix } : {}) });
 }

@@ -193,6 +193,14 @@ class SqliteQueue implements QueueBackend {
     return out;
   }
 
+  async prune(finishedBeforeMs: number): Promise<number> {
+    const gone = await this.store.sql.query<{ id: string }>(
+      "DELETE FROM queue_jobs WHERE state IN ('completed', 'failed', 'cancelled') AND finished_at < ? RETURNING id",
+      [finishedBeforeMs],
+    );
+    return gone.length;
+  }
+
   async cancel(id: string): Promise<JobInfo> {
     const nowMs = Date.now();
     const cancelled = await this.store.sql.query<JobRow>(
