@@ -16,7 +16,7 @@ import { createPlanner } from "./index.js";
 import type { DataStore } from "../data/index.js";
 import { openSqliteStore } from "../data/sqlite.js";
 import { createPlannerService, type PlannerService } from "./rpc.js";
-import { MemoryAgentStore } from "./stores.js";
+import { MemoryAgentStore, type AgentSnapshot } from "./stores.js";
 
 const SIMPLE_JSON = readFileSync(new URL("./examples/simple_htn.domain.json", import.meta.url), "utf8");
 const WORLD = JSON.stringify({ loc: { alice: "home_a", bob: "home_b", taxi1: "park", taxi2: "station" }, cash: { alice: 20, bob: 15 }, owe: { alice: 0, bob: 0 } });
@@ -192,5 +192,31 @@ describe("agent sessions over the gateway", () => {
     expect((await again).body).toBe("endOfStream");
     expect(store.all().filter((s) => s.agentId === "npc")).toHaveLength(0);
     await back.close();
+  });
+});
+
+describe("idle agents", () => {
+  it("are forgotten, from the start on, once their last save is older than the retention", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "ensoul-agents-idle-"));
+    const data = await openSqliteStore(path.join(dataDir, "ensoul.db"));
+    const store = new MemoryAgentStore();
+    const idle: AgentSnapshot = { owner: "o", agentId: "idle", domain: { id: "simple" }, state: {}, todoJson: "[]", revision: 1, planId: "p", plan: false, nextStep: 0, options: { verbose: 0 }, updatedAtMs: Date.now() };
+    await store.save(idle);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const service = await createPlannerService({ data, log: createLogger("silent"), agents: store, agentRetentionMs: 20 });
+    try {
+      for (let i = 0; i < 100 && (await store.load("o", "idle")) !== undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(await store.load("o", "idle")).toBeUndefined();
+      const kept = new MemoryAgentStore();
+      await kept.save(idle);
+      const keeping = await createPlannerService({ data, log: createLogger("silent"), agents: kept, agentRetentionMs: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(await kept.load("o", "idle")).toBeDefined(); // 0 keeps them
+      await keeping.close();
+    } finally {
+      await service.close();
+      await data.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

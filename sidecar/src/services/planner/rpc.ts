@@ -26,14 +26,24 @@ export interface PlannerServiceOptions {
   agents?: AgentStore;
   /** Most agents open at once in this process. */
   maxAgents?: number;
+  /**
+   * Agents whose snapshot was last saved longer ago than this (ms) are forgotten, checked at
+   * start and hourly (default AGENT_RETENTION_MS; 0 keeps them). A client that comes back later
+   * opens its agent afresh.
+   */
+  agentRetentionMs?: number;
 }
+
+/** A month: an NPC whose game has not reported a step for that long is not coming back. */
+export const AGENT_RETENTION_MS = 30 * 24 * 3600 * 1000;
+const AGENT_PRUNE_INTERVAL_MS = 3600 * 1000;
 
 export interface PlannerService {
   methods: Method[];
   planner: Planner;
   sessions: AgentSessions;
   /** Ends every agent stream (their snapshots stay). */
-  close(): void;
+  close(): Promise<void>;
 }
 
 function describeDomain(id: string, d: Domain): DomainInfo {
@@ -76,7 +86,21 @@ export async function createPlannerService(options: PlannerServiceOptions): Prom
       options.log.warn({ err, domainId: stored.id }, "stored planner domain could not be loaded");
     }
   }
-  const sessions = new AgentSessions(planner, options.agents ?? (await dataAgentStore(options.data)), options.maxAgents);
+  const agents = options.agents ?? (await dataAgentStore(options.data));
+  const sessions = new AgentSessions(planner, agents, options.maxAgents);
+  const retentionMs = options.agentRetentionMs ?? AGENT_RETENTION_MS;
+  let pruneTimer: NodeJS.Timeout | undefined;
+  let pruning: Promise<unknown> = Promise.resolve();
+  if (retentionMs > 0) {
+    const prune = (): void => {
+      pruning = agents
+        .prune(Date.now() - retentionMs)
+        .catch((err: unknown) => options.log.warn({ err }, "forgetting idle planner agents failed; trying again in an hour"));
+    };
+    prune();
+    pruneTimer = setInterval(prune, Math.min(AGENT_PRUNE_INTERVAL_MS, retentionMs));
+    pruneTimer.unref();
+  }
 
   const methods: Method[] = [
     unary({
@@ -144,7 +168,12 @@ export async function createPlannerService(options: PlannerServiceOptions): Prom
       handle: (req, ctx) => sessions.close(agentScope(ctx), req.agentId),
     }),
   ];
-  return { methods, planner, sessions, close: () => sessions.dropAll() };
+  const close = async (): Promise<void> => {
+    clearInterval(pruneTimer);
+    sessions.dropAll();
+    await pruning; // before the data store it uses closes
+  };
+  return { methods, planner, sessions, close };
 }
 
 /** The planner's methods for the app's table; its shutdown hook goes onto `closers`. */

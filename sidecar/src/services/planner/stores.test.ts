@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EnsoulError } from "../../lib/errors.js";
 import type { DataStore } from "../data/index.js";
 import { openSqliteStore } from "../data/sqlite.js";
-import { checkDomainId, dataAgentStore, dataDomainStore, type AgentSnapshot } from "./stores.js";
+import { checkDomainId, dataAgentStore, dataDomainStore, MemoryAgentStore, type AgentSnapshot, type AgentStore } from "./stores.js";
 
 const made: string[] = [];
 const stores: DataStore[] = [];
@@ -110,4 +110,26 @@ describe("dataAgentStore", () => {
     expect(await again.load("alice", "npc")).toBeUndefined();
     expect(await again.load("bob", "npc")).toBeDefined();
   });
+
+  for (const [kind, open] of [
+    ["data service", async () => dataAgentStore(await openData(tempDir()))],
+    ["memory", async () => new MemoryAgentStore()],
+  ] as const) {
+    it(`forgets the agents last saved before a time, and only those (${kind})`, async () => {
+      const store: AgentStore = await open();
+      const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
+      await store.save(snapshot("alice", "idle", 0));
+      await store.save(snapshot("bob", "idle", 0));
+      await pause();
+      const cutoff = Date.now();
+      await pause();
+      await store.save(snapshot("alice", "busy", 1));
+      await store.save(snapshot("bob", "idle", 3)); // saved again: no longer idle
+      expect(await store.prune(cutoff)).toBe(1);
+      expect(await store.load("alice", "idle")).toBeUndefined();
+      expect((await store.load("alice", "busy"))?.nextStep).toBe(1);
+      expect((await store.load("bob", "idle"))?.nextStep).toBe(3);
+      expect(await store.prune(cutoff)).toBe(0);
+    });
+  }
 });

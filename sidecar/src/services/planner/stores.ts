@@ -107,6 +107,8 @@ export interface AgentStore {
   load(owner: string, agentId: string): Promise<AgentSnapshot | undefined>;
   /** Forgets an agent (on AgentClose; a client that just goes away keeps its snapshot). */
   delete(owner: string, agentId: string): Promise<void>;
+  /** Forgets the agents last saved before this time (ms since the epoch); returns how many. */
+  prune(savedBeforeMs: number): Promise<number>;
 }
 
 /** The data service's collection of agent snapshots, one per (owner, agent id). */
@@ -138,12 +140,21 @@ export async function dataAgentStore(data: DataStore): Promise<AgentStore> {
     async delete(owner, agentId) {
       await agents.delete(agentRecordId(owner, agentId));
     },
+    async prune(savedBeforeMs) {
+      let pruned = 0;
+      for (;;) {
+        const stale = await agents.find({ where: { updatedAtMs: { lt: savedBeforeMs } }, limit: 500 });
+        for (const record of stale) if (await agents.delete(record.id, record.project)) pruned++;
+        if (stale.length < 500) return pruned;
+      }
+    },
   };
 }
 
 /** Snapshots in memory, the least recently saved dropped past `maxSnapshots` (clients that went away pile up). */
 export class MemoryAgentStore implements AgentStore {
-  private readonly snapshots = new Map<string, AgentSnapshot>();
+  /** Snapshots with the time each was saved, in order of last save. */
+  private readonly snapshots = new Map<string, { snapshot: AgentSnapshot; savedAtMs: number }>();
 
   constructor(private readonly maxSnapshots = 10_000) {}
 
@@ -154,12 +165,22 @@ export class MemoryAgentStore implements AgentStore {
   async save(snapshot: AgentSnapshot): Promise<void> {
     const key = MemoryAgentStore.key(snapshot.owner, snapshot.agentId);
     this.snapshots.delete(key); // re-inserting keeps the map in order of last save
-    this.snapshots.set(key, snapshot);
+    this.snapshots.set(key, { snapshot, savedAtMs: Date.now() });
     if (this.snapshots.size > this.maxSnapshots) this.snapshots.delete(this.snapshots.keys().next().value!);
   }
 
+  async prune(savedBeforeMs: number): Promise<number> {
+    let pruned = 0;
+    for (const [key, { savedAtMs }] of this.snapshots) {
+      if (savedAtMs >= savedBeforeMs) break; // the rest were saved later still
+      this.snapshots.delete(key);
+      pruned++;
+    }
+    return pruned;
+  }
+
   async load(owner: string, agentId: string): Promise<AgentSnapshot | undefined> {
-    return this.snapshots.get(MemoryAgentStore.key(owner, agentId));
+    return this.snapshots.get(MemoryAgentStore.key(owner, agentId))?.snapshot;
   }
 
   async delete(owner: string, agentId: string): Promise<void> {
@@ -168,6 +189,6 @@ export class MemoryAgentStore implements AgentStore {
 
   /** Every snapshot, least recently saved first. */
   all(): AgentSnapshot[] {
-    return [...this.snapshots.values()];
+    return [...this.snapshots.values()].map((entry) => entry.snapshot);
   }
 }
