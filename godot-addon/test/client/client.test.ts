@@ -43,7 +43,7 @@ describe("EnsoulClient (GDScript) against the real sidecar", () => {
     expect(names).toContain("test_an_uploaded_asset_downloads_byte_for_byte");
     expect(run.tests.every((t) => t.passed)).toBe(true);
     expect(run.tests.length).toBeGreaterThanOrEqual(22);
-  });
+  }, 150_000);
 });
 
 /** The sidecar's count of WebSocket generate requests by outcome code, from its /metrics. */

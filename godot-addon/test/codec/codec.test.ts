@@ -78,5 +78,5 @@ describe("GDScript codec in the real engine", () => {
       "test_unknown_fields_are_skipped",
     ]);
     expect(run.stdout.join("\n")).toContain(`ENSOUL-VECTORS checked ${names.length}`);
-  });
+  }, 120_000);
 });

@@ -34,5 +34,5 @@ describe("the editor plugin (GDScript)", () => {
     });
     assertRunPassed(run);
     expect(run.tests.map((t) => t.name)).toEqual(["test_the_plugin_registers_settings_types_and_the_dock_and_undoes_them"]);
-  });
+  }, 120_000);
 });

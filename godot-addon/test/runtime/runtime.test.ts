@@ -35,5 +35,5 @@ describe("EnsoulAgent and the runtime resources (GDScript)", () => {
     expect(names).toContain("test_the_agent_takes_up_its_plan_again_after_the_sidecar_restarted");
     expect(names).toContain("test_the_agent_plans_anew_when_the_sidecar_forgot_it");
     expect(run.tests.length).toBeGreaterThanOrEqual(10);
-  });
+  }, 120_000);
 });
