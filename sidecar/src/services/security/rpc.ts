@@ -95,6 +95,13 @@ export function securityMethods(service: SecurityEngines): Method[] {
     return { key: name, engine: service.transitFor(principal.subject) };
   };
   const secrets = (principal: Principal) => service.secretsFor(principal.subject);
+  /** A secret path from a request, once it is checked: not the sidecar's own, inside the caller's project. */
+  const secretPath = (principal: Principal, path: string | undefined, field: string): string => {
+    const name = path ?? "";
+    checkNotReserved(name, RESERVED_SECRET_PATHS, field);
+    checkProjectScope(principal, name, field);
+    return name;
+  };
   const leasePath = async (principal: Principal, leaseId: string, message: string): Promise<void> => {
     // A scoped token may touch only leases of its project's secrets; look the lease up first.
     if (principal.project === undefined) return;
@@ -154,9 +161,7 @@ export function securityMethods(service: SecurityEngines): Method[] {
       request: "secretPut",
       response: "secretMeta",
       handle: async (request, ctx) => {
-        const path = request.path ?? "";
-        checkNotReserved(path, RESERVED_SECRET_PATHS, "secretPut.path");
-        checkProjectScope(ctx.principal, path, "secretPut.path");
+        const path = secretPath(ctx.principal, request.path, "secretPut.path");
         const data = entriesToData(request.entries);
         const ttlMs = seconds(request.ttlS, "secretPut.ttlS", false);
         const options = { ...(ttlMs === undefined ? {} : { ttlMs }), ...(request.cas ? { expectedVersion: request.casVersion ?? 0 } : {}) };
@@ -169,9 +174,7 @@ export function securityMethods(service: SecurityEngines): Method[] {
       request: "secretGet",
       response: "secret",
       handle: async (request, ctx) => {
-        const path = request.path ?? "";
-        checkNotReserved(path, RESERVED_SECRET_PATHS, "secretGet.path");
-        checkProjectScope(ctx.principal, path, "secretGet.path");
+        const path = secretPath(ctx.principal, request.path, "secretGet.path");
         const secret = await inMessage("secretGet", () => secrets(ctx.principal).get(path, request.version || undefined));
         return { meta: secretMeta(secret), entries: Object.entries(secret.data).map(([key, value]) => ({ key, value })) };
       },
