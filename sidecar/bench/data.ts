@@ -14,12 +14,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
 import pg from "pg";
 import type { Collection, DataStore } from "../src/services/data/index.js";
 import { openPostgresStore } from "../src/services/data/postgres.js";
 import { openSqliteStore } from "../src/services/data/sqlite.js";
-import { queueSection } from "./queue-section.js";
+import { queueSection, rawSqlite } from "./queue-section.js";
 
 const N = Number(process.env["BENCH_DATA_N"] ?? 2000);
 
@@ -79,10 +78,8 @@ async function storeMeasures(store: DataStore): Promise<number[]> {
   return [insert, batched, read, find, nearest];
 }
 
-async function rawSqlite(file: string): Promise<number[]> {
-  const db = new Database(file);
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
+async function rawSqliteFigures(file: string): Promise<number[]> {
+  const db = rawSqlite(file);
   db.exec("CREATE TABLE raw_bench (id TEXT PRIMARY KEY, doc TEXT NOT NULL)");
   const ins = db.prepare("INSERT INTO raw_bench (id, doc) VALUES (?, ?)");
   const sel = db.prepare("SELECT doc FROM raw_bench WHERE id = ?");
@@ -114,7 +111,7 @@ const dataSection: BenchSection = {
       const e = await storeMeasures(embedded).finally(() => embedded.close());
       const server = await openPostgresStore({ url, schema });
       const s = await storeMeasures(server).finally(() => server.close());
-      const rawE = await rawSqlite(path.join(dir, "ensoul.db"));
+      const rawE = await rawSqliteFigures(path.join(dir, "ensoul.db"));
       const rawS = await rawPostgres(url, schema);
       const names = ["insert (one per statement)", "put (100 per transaction)", "point read (get by id)", "find (indexed filter, 20 rows)", "nearest (exact cosine, k=10)"];
       const rows: BenchRow[] = names.map((measure, i) => ({ measure, unit: "ops/s", embedded: e[i]!, server: s[i]! }));

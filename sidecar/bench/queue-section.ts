@@ -66,11 +66,17 @@ async function medianMs(samples: number, op: (i: number) => Promise<unknown> | u
   return percentile(times.sort((a, b) => a - b), 50);
 }
 
-/** One job's floor on SQLite: insert, claim, complete, each a prepared statement on a bare connection. */
-function rawSqliteRoundTripMs(file: string): Promise<number> {
+/** A bare better-sqlite3 connection set up as the data service sets up its own: the reference it is held to. */
+export function rawSqlite(file: string): Database.Database {
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
+  return db;
+}
+
+/** One job's floor on SQLite: insert, claim, complete, each a prepared statement on a bare connection. */
+function rawSqliteRoundTripMs(file: string): Promise<number> {
+  const db = rawSqlite(file);
   db.exec("CREATE TABLE raw_jobs (id INTEGER PRIMARY KEY, state TEXT NOT NULL, payload TEXT NOT NULL, result TEXT)");
   const insert = db.prepare("INSERT INTO raw_jobs (state, payload) VALUES ('waiting', ?)");
   const claim = db.prepare("UPDATE raw_jobs SET state = 'active' WHERE id = (SELECT id FROM raw_jobs WHERE state = 'waiting' LIMIT 1) RETURNING id, payload");

@@ -35,6 +35,15 @@ func _wait_for(event: String, count: int = 1, seconds: float = 10.0) -> bool:
 	return assert_true(seen, "waited for %s ×%d; events: %s" % [event, count, events])
 
 
+## Gives the agent the test's client, opens it, adds the villager and waits for its first action;
+## false (the test has failed) if it never comes.
+func _villager_on_the_road() -> bool:
+	agent.client = client
+	await client.open()
+	add_child(villager)
+	return await _wait_for("action:call_taxi")
+
+
 func test_the_plan_arrives_and_a_reported_failure_brings_a_new_plan() -> void:
 	# No client given: the agent makes the shared one from the project settings.
 	add_child(villager)
@@ -77,10 +86,7 @@ func test_agents_readied_in_one_frame_share_one_client() -> void:
 
 
 func test_a_stopped_agent_starts_over() -> void:
-	agent.client = client
-	await client.open()
-	add_child(villager)
-	if not await _wait_for("action:call_taxi"):
+	if not await _villager_on_the_road():
 		return
 	await agent.report_success()
 	agent.stop()
@@ -94,10 +100,7 @@ func test_a_stopped_agent_starts_over() -> void:
 
 
 func test_a_broke_npc_gets_no_plan_and_a_new_goal_plans_again() -> void:
-	agent.client = client
-	await client.open()
-	add_child(villager)
-	if not await _wait_for("action:call_taxi"):
+	if not await _villager_on_the_road():
 		return
 	await agent.report_failure("lost the purse", {"cash": {"alice": 0}})
 	assert_eq(events.slice(-2), ["plan:", "no_plan"] as Array[String])
